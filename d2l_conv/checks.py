@@ -1,0 +1,50 @@
+"""Argument checks shared by the correlations and layers: bad input becomes a
+``TypeError``/``ValueError`` that names the problem, never a raw MXNetError."""
+import numbers
+
+from mxnet import nd
+
+__all__ = ['check_corr_args', 'check_kernel_size']
+
+
+def _check_matrix(name, A):
+    if not isinstance(A, nd.NDArray):
+        raise TypeError('%s must be an mxnet NDArray, got %s; convert it with nd.array(%s)'
+                        % (name, type(A).__name__, name))
+    if A.ndim != 2:
+        raise ValueError('%s must be 2-D, got shape %s' % (name, A.shape))
+    if A.size == 0:
+        raise ValueError('%s must not be empty, got shape %s' % (name, A.shape))
+
+
+def check_corr_args(X, K):
+    """Check that image ``X`` and kernel ``K`` can be cross-correlated.
+
+    Raises ``TypeError`` unless both are NDArrays of one dtype, and
+    ``ValueError`` unless both are non-empty, 2-D, on one context, with K no
+    larger than X on either axis.
+    """
+    _check_matrix('X', X)
+    _check_matrix('K', K)
+    if K.shape[0] > X.shape[0] or K.shape[1] > X.shape[1]:
+        raise ValueError('kernel K of shape %s is larger than input X of shape %s'
+                         % (K.shape, X.shape))
+    if X.context != K.context:
+        raise ValueError('X is on %s but K is on %s; move one with as_in_context'
+                         % (X.context, K.context))
+    if X.dtype != K.dtype:
+        raise TypeError('X is %s but K is %s; cast one with astype'
+                        % (X.dtype.__name__, K.dtype.__name__))
+
+
+def check_kernel_size(kernel_size):
+    """Return ``kernel_size`` as a pair of positive ints (an int k means (k, k))."""
+    if isinstance(kernel_size, numbers.Integral):
+        kernel_size = (kernel_size, kernel_size)
+    if (not isinstance(kernel_size, (tuple, list)) or len(kernel_size) != 2
+            or not all(isinstance(k, numbers.Integral) and not isinstance(k, bool)
+                       for k in kernel_size)):
+        raise TypeError('kernel_size must be an int or a pair of ints, got %r' % (kernel_size,))
+    if min(kernel_size) < 1:
+        raise ValueError('kernel_size entries must be positive, got %r' % (tuple(kernel_size),))
+    return tuple(int(k) for k in kernel_size)

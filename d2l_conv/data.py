@@ -1,0 +1,25 @@
+"""The chapter's example data: the stripe image of In[5] and the edge kernel of In[6]."""
+import mxnet as mx
+from mxnet import nd
+
+__all__ = ['stripe_image', 'edge_kernel']
+
+
+def stripe_image(ctx=None):
+    """The 6x8 image X of In[5]: ones, with columns 2..5 set to zero.
+
+    Returns an NDArray of shape (6, 8), float32, on ``ctx`` (default cpu).
+    Its vertical edges sit between columns 1|2 (1 to 0) and 5|6 (0 to 1).
+    """
+    X = nd.ones((6, 8), ctx=ctx or mx.cpu())
+    X[:, 2:6] = 0
+    return X
+
+
+def edge_kernel(ctx=None):
+    """The 1x2 kernel K = [[1, -1]] of In[6], which detects vertical edges.
+
+    Correlated with an image it gives 1 where a pixel is brighter than its
+    right neighbour, -1 where it is darker, 0 elsewhere. Shape (1, 2), float32.
+    """
+    return nd.array([[1, -1]], ctx=ctx or mx.cpu())

@@ -1,0 +1,28 @@
+"""Detect the stripe's vertical edges with K = [[1, -1]]: the chapter's In[5], In[6] and In[7].
+
+    python examples/edge_detection.py
+
+Prints X (Out[5]), then ``print(X, Y)`` (In[6]: Y marks the edges with 1 and
+-1), then ``print(X.T, z)`` (In[7]: on the transposed image the same kernel
+sees no edge and z is all zeros).
+"""
+import argparse
+
+from d2l_conv import corr2d, edge_kernel, stripe_image
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(usage='%(prog)s [options]', description=__doc__.splitlines()[0])
+    parser.parse_args(argv)
+
+    X = stripe_image()     # (6, 8)
+    print(repr(X))         # Out[5]
+    K = edge_kernel()      # (1, 2)
+    Y = corr2d(X, K)       # (6, 7)
+    print(X, Y)            # In[6]
+    z = corr2d(X.T, K)     # (8, 5)
+    print(X.T, z)          # In[7]
+
+
+if __name__ == '__main__':
+    main()

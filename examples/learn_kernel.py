@@ -1,0 +1,51 @@
+"""Learn the edge kernel [1, -1] from the stripe image: the chapter's In[8] and Out[9].
+
+    python examples/learn_kernel.py                 # the document's log and kernel, to the digit
+    python examples/learn_kernel.py --iters 20 --lr 0.01
+    python examples/learn_kernel.py --ctx gpu       # needs a CUDA build, e.g. mxnet-cu112==1.9.1
+
+With the defaults it prints the five ``batch N, loss X.XXX`` lines of In[8]
+and then Out[9], the learned kernel ``[[ 0.9895    -0.9873705]]``.
+"""
+import argparse
+import math
+
+import mxnet as mx
+
+import d2l_conv
+
+
+def positive(type_):
+    def parse(text):
+        value = type_(text)  # argparse turns a ValueError here into "invalid positive value"
+        if not (value > 0 and math.isfinite(value)):
+            raise argparse.ArgumentTypeError('must be positive, got %s' % text)
+        return value
+    parse.__name__ = 'positive ' + type_.__name__
+    return parse
+
+
+def ctx_arg(text):
+    try:
+        return d2l_conv.parse_ctx(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(usage='%(prog)s [options]', description=__doc__.splitlines()[0])
+    parser.add_argument('--ctx', type=ctx_arg, default='cpu', help='cpu, gpu, gpu:N or auto (default: cpu)')
+    parser.add_argument('--iters', type=positive(int), default=10, help='gradient steps (default: 10)')
+    parser.add_argument('--lr', type=positive(float), default=3e-2, help='learning rate (default: 0.03)')
+    parser.add_argument('--seed', type=int, default=0, help='MXNet seed; 0 reproduces the document (default: 0)')
+    args = parser.parse_args(argv)
+
+    mx.random.seed(args.seed)
+    X = d2l_conv.stripe_image()                     # (6, 8)
+    Y = d2l_conv.corr2d(X, d2l_conv.edge_kernel())  # (6, 7)
+    conv2d, losses = d2l_conv.train_kernel(X, Y, num_iters=args.iters, lr=args.lr, ctx=args.ctx)
+    print(repr(conv2d.weight.data().reshape((1, 2))))  # Out[9]
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,35 @@
+"""Bad input to the library is a TypeError/ValueError naming the problem, never an MXNetError."""
+import numpy as np
+import pytest
+from mxnet import nd
+
+from d2l_conv import Conv2D, corr2d
+
+X, K = nd.ones((4, 5)), nd.ones((2, 2))
+CORRS = [corr2d]
+
+
+@pytest.mark.parametrize('corr', CORRS)
+@pytest.mark.parametrize('X, K, error, match', [
+    (np.ones((4, 5)), K, TypeError, 'X must be an mxnet NDArray, got ndarray'),
+    (X, [[1, -1]], TypeError, 'K must be an mxnet NDArray, got list'),
+    (nd.ones((1, 4, 5)), K, ValueError, r'X must be 2-D, got shape \(1, 4, 5\)'),
+    (X, nd.ones((2,)), ValueError, r'K must be 2-D, got shape \(2,\)'),
+    (X, nd.array(np.ones((0, 2))), ValueError, 'K must not be empty'),
+    (X, nd.ones((5, 2)), ValueError, r'kernel K of shape \(5, 2\) is larger than input X of shape \(4, 5\)'),
+    (X, nd.ones((2, 2), dtype='float64'), TypeError, 'X is float32 but K is float64'),
+])
+def test_bad_arguments(corr, X, K, error, match):
+    with pytest.raises(error, match=match):
+        corr(X, K)
+
+
+@pytest.mark.parametrize('kernel_size, error', [((0, 2), ValueError), ((1, -2), ValueError), (0, ValueError),
+                                                ((1, 2, 3), TypeError), ('3', TypeError), ((1.5, 2), TypeError)])
+def test_conv2d_kernel_size_checked_at_construction(kernel_size, error):
+    with pytest.raises(error, match='kernel_size'):
+        Conv2D(kernel_size)
+
+
+def test_conv2d_int_kernel_size_is_square():
+    assert Conv2D(3).weight.shape == (3, 3)

@@ -1,0 +1,41 @@
+"""Context helpers on this CPU-only machine."""
+import mxnet as mx
+import pytest
+
+from d2l_conv import check_context, parse_ctx, try_all_gpus, try_gpu
+
+pytestmark = pytest.mark.skipif(mx.context.num_gpus() > 0, reason='expects a machine without GPUs')
+
+
+def test_try_gpu_falls_back_to_cpu():
+    assert try_gpu() == mx.cpu(0) and try_gpu(3) == mx.cpu(0)
+
+
+def test_try_all_gpus_is_never_empty():
+    assert try_all_gpus() == [mx.cpu(0)]
+
+
+def test_parse_ctx():
+    assert parse_ctx('cpu') == mx.cpu() and parse_ctx('auto') == mx.cpu()
+    for text in ('gpu', 'gpu:1'):
+        with pytest.raises(ValueError, match='mxnet-cu112'):
+            parse_ctx(text)
+    for text in ('tpu', 'gpu:x', 'cpu:1', ''):
+        with pytest.raises(ValueError, match='unknown context'):
+            parse_ctx(text)
+
+
+def test_check_context_rejects_missing_gpu_and_non_contexts():
+    with pytest.raises(ValueError, match=r'gpu\(0\) requested'):
+        check_context(mx.gpu(0))
+    with pytest.raises(TypeError, match='mx.Context'):
+        check_context('cpu')
+
+
+def test_learn_kernel_gpu_fails_cleanly(run_script):
+    res = run_script('learn_kernel.py', '--ctx', 'gpu')
+    assert res.returncode == 2 and res.stdout == ''
+    assert 'Traceback' not in res.stderr
+    assert res.stderr.splitlines()[-1] == (
+        'learn_kernel.py: error: argument --ctx: gpu(0) requested, but this mxnet is a '
+        'CPU-only build; install a CUDA build instead, e.g. pip install mxnet-cu112==1.9.1')
