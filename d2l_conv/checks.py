@@ -11,10 +11,12 @@ def _check_matrix(name, A):
     if not isinstance(A, nd.NDArray):
         raise TypeError('%s must be an mxnet NDArray, got %s; convert it with nd.array(%s)'
                         % (name, type(A).__name__, name))
-    if A.ndim != 2:
-        raise ValueError('%s must be 2-D, got shape %s' % (name, A.shape))
-    if A.size == 0:
-        raise ValueError('%s must not be empty, got shape %s' % (name, A.shape))
+    shape = A.shape  # one C call; this check runs before every fast correlation
+    if len(shape) != 2:
+        raise ValueError('%s must be 2-D, got shape %s' % (name, shape))
+    if 0 in shape:
+        raise ValueError('%s must not be empty, got shape %s' % (name, shape))
+    return shape
 
 
 def check_corr_args(X, K):
@@ -22,19 +24,19 @@ def check_corr_args(X, K):
 
     Raises ``TypeError`` unless both are NDArrays of one dtype, and
     ``ValueError`` unless both are non-empty, 2-D, on one context, with K no
-    larger than X on either axis.
+    larger than X on either axis. Returns the shapes of X and K.
     """
-    _check_matrix('X', X)
-    _check_matrix('K', K)
-    if K.shape[0] > X.shape[0] or K.shape[1] > X.shape[1]:
+    x_shape, k_shape = _check_matrix('X', X), _check_matrix('K', K)
+    if k_shape[0] > x_shape[0] or k_shape[1] > x_shape[1]:
         raise ValueError('kernel K of shape %s is larger than input X of shape %s'
-                         % (K.shape, X.shape))
+                         % (k_shape, x_shape))
     if X.context != K.context:
         raise ValueError('X is on %s but K is on %s; move one with as_in_context'
                          % (X.context, K.context))
     if X.dtype != K.dtype:
         raise TypeError('X is %s but K is %s; cast one with astype'
                         % (X.dtype.__name__, K.dtype.__name__))
+    return x_shape, k_shape
 
 
 def check_kernel_size(kernel_size):
