@@ -13,10 +13,11 @@ except AttributeError as e:  # numpy >= 1.24 removed np.bool, which mxnet 1.9.1 
 
 from .book import Conv2D, corr2d
 from .context import check_context, parse_ctx, try_all_gpus, try_gpu
-from .data import edge_kernel, stripe_image
+from . import kernels
+from .data import diagonal_image, edge_kernel, stripe_image
 from .fast import convolve2d, corr2d_fast, corr2d_matmul
 from .train import train_kernel
 
-__all__ = ['corr2d', 'Conv2D', 'corr2d_fast', 'convolve2d', 'corr2d_matmul', 'stripe_image', 'edge_kernel', 'train_kernel',
+__all__ = ['corr2d', 'Conv2D', 'corr2d_fast', 'convolve2d', 'corr2d_matmul', 'stripe_image', 'edge_kernel', 'diagonal_image', 'kernels', 'train_kernel',
            'try_gpu', 'try_all_gpus', 'check_context', 'parse_ctx']
 __version__ = '0.1.0'

@@ -1,8 +1,9 @@
 """The chapter's example data: the stripe image of In[5] and the edge kernel of In[6]."""
 import mxnet as mx
+import numpy as np
 from mxnet import nd
 
-__all__ = ['stripe_image', 'edge_kernel']
+__all__ = ['stripe_image', 'edge_kernel', 'diagonal_image']
 
 
 def stripe_image(ctx=None):
@@ -23,3 +24,16 @@ def edge_kernel(ctx=None):
     right neighbour, -1 where it is darker, 0 elsewhere. Shape (1, 2), float32.
     """
     return nd.array([[1, -1]], ctx=ctx or mx.cpu())
+
+
+def diagonal_image(n=6, ctx=None):
+    """An n x n image with a diagonal edge (the book's exercise 1): ``X[i, j] = 1`` where
+    ``j >= i`` (on and above the diagonal), 0 below.
+
+    ``corr2d(X, K)`` with the edge kernel gives -1 just left of the diagonal
+    (a 0 followed by a 1); ``corr2d(X.T, K)`` gives +1 there, since
+    transposing swaps the bright and dark sides; ``corr2d(X, K.T)`` finds the
+    same edge from above, +1 where a 1 sits over a 0. A diagonal edge has both
+    a horizontal and a vertical part, so K and K.T both see it.
+    """
+    return nd.array(np.triu(np.ones((n, n))), ctx=ctx or mx.cpu())

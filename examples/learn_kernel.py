@@ -2,6 +2,7 @@
 
     python examples/learn_kernel.py                 # the document's log and kernel, to the digit
     python examples/learn_kernel.py --iters 20 --lr 0.01
+    python examples/learn_kernel.py --layer custom  # the chapter's Conv2D with corr2d_fast: it learns
     python examples/learn_kernel.py --ctx gpu       # needs a CUDA build, e.g. mxnet-cu112==1.9.1
 
 With the defaults it prints the five ``batch N, loss X.XXX`` lines of In[8]
@@ -37,13 +38,16 @@ def main(argv=None):
     parser.add_argument('--ctx', type=ctx_arg, default='cpu', help='cpu, gpu, gpu:N or auto (default: cpu)')
     parser.add_argument('--iters', type=positive(int), default=10, help='gradient steps (default: 10)')
     parser.add_argument('--lr', type=positive(float), default=3e-2, help='learning rate (default: 0.03)')
+    parser.add_argument('--layer', choices=('gluon', 'custom'), default='gluon',
+                        help="gluon: the document's nn.Conv2D; custom: d2l_conv.Conv2D with corr2d_fast")
     parser.add_argument('--seed', type=int, default=0, help='MXNet seed; 0 reproduces the document (default: 0)')
     args = parser.parse_args(argv)
 
     mx.random.seed(args.seed)
     X = d2l_conv.stripe_image()                     # (6, 8)
     Y = d2l_conv.corr2d(X, d2l_conv.edge_kernel())  # (6, 7)
-    conv2d, losses = d2l_conv.train_kernel(X, Y, num_iters=args.iters, lr=args.lr, ctx=args.ctx)
+    layer = d2l_conv.Conv2D((1, 2), corr=d2l_conv.corr2d_fast) if args.layer == 'custom' else None
+    conv2d, losses = d2l_conv.train_kernel(X, Y, layer, num_iters=args.iters, lr=args.lr, ctx=args.ctx)
     print(repr(conv2d.weight.data().reshape((1, 2))))  # Out[9]
 
 

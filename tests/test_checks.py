@@ -3,10 +3,10 @@ import numpy as np
 import pytest
 from mxnet import nd
 
-from d2l_conv import Conv2D, corr2d
+from d2l_conv import Conv2D, convolve2d, corr2d, corr2d_fast, corr2d_matmul
 
 X, K = nd.ones((4, 5)), nd.ones((2, 2))
-CORRS = [corr2d]
+CORRS = [corr2d, corr2d_fast, convolve2d, corr2d_matmul]
 
 
 @pytest.mark.parametrize('corr', CORRS)
