@@ -4,51 +4,50 @@
     python examples/learn_kernel.py --iters 20 --lr 0.01
     python examples/learn_kernel.py --layer custom  # the chapter's Conv2D with corr2d_fast: it learns
     python examples/learn_kernel.py --ctx gpu       # needs a CUDA build, e.g. mxnet-cu112==1.9.1
+    python examples/learn_kernel.py --plot kernel.png --save kernel.params
 
 With the defaults it prints the five ``batch N, loss X.XXX`` lines of In[8]
-and then Out[9], the learned kernel ``[[ 0.9895    -0.9873705]]``.
+and then Out[9], the learned kernel ``[[ 0.9895    -0.9873705]]``. A layer
+saved with ``--save`` loads back with
+``nn.Conv2D(1, kernel_size=(1, 2)).load_parameters('kernel.params')``.
 """
 import argparse
-import math
 
 import mxnet as mx
 
 import d2l_conv
-
-
-def positive(type_):
-    def parse(text):
-        value = type_(text)  # argparse turns a ValueError here into "invalid positive value"
-        if not (value > 0 and math.isfinite(value)):
-            raise argparse.ArgumentTypeError('must be positive, got %s' % text)
-        return value
-    parse.__name__ = 'positive ' + type_.__name__
-    return parse
-
-
-def ctx_arg(text):
-    try:
-        return d2l_conv.parse_ctx(text)
-    except ValueError as e:
-        raise argparse.ArgumentTypeError(str(e))
+from d2l_conv.cli import argtype, positive, write_or_exit
+from d2l_conv.files import check_writable
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(usage='%(prog)s [options]', description=__doc__.splitlines()[0])
-    parser.add_argument('--ctx', type=ctx_arg, default='cpu', help='cpu, gpu, gpu:N or auto (default: cpu)')
+    parser.add_argument('--ctx', type=argtype(d2l_conv.parse_ctx), default='cpu',
+                        help='cpu, gpu, gpu:N or auto (default: cpu)')
     parser.add_argument('--iters', type=positive(int), default=10, help='gradient steps (default: 10)')
     parser.add_argument('--lr', type=positive(float), default=3e-2, help='learning rate (default: 0.03)')
     parser.add_argument('--layer', choices=('gluon', 'custom'), default='gluon',
                         help="gluon: the document's nn.Conv2D; custom: d2l_conv.Conv2D with corr2d_fast")
     parser.add_argument('--seed', type=int, default=0, help='MXNet seed; 0 reproduces the document (default: 0)')
+    parser.add_argument('--plot', metavar='PATH', type=argtype(check_writable),
+                        help='write a PNG of the loss curve and the kernels')
+    parser.add_argument('--save', metavar='PATH', type=argtype(check_writable),
+                        help="save the learned layer's parameters (Gluon save_parameters)")
     args = parser.parse_args(argv)
 
     mx.random.seed(args.seed)
     X = d2l_conv.stripe_image()                     # (6, 8)
-    Y = d2l_conv.corr2d(X, d2l_conv.edge_kernel())  # (6, 7)
+    K = d2l_conv.edge_kernel()                      # (1, 2)
+    Y = d2l_conv.corr2d(X, K)                       # (6, 7)
     layer = d2l_conv.Conv2D((1, 2), corr=d2l_conv.corr2d_fast) if args.layer == 'custom' else None
     conv2d, losses = d2l_conv.train_kernel(X, Y, layer, num_iters=args.iters, lr=args.lr, ctx=args.ctx)
     print(repr(conv2d.weight.data().reshape((1, 2))))  # Out[9]
+    if args.save:
+        write_or_exit(parser, args.save, conv2d.save_parameters)
+    if args.plot:
+        from d2l_conv.plot import plot_training  # matplotlib only when asked: keeps the run fast
+        fig = plot_training(losses, conv2d.weight.data(), K)
+        write_or_exit(parser, args.plot, lambda tmp: fig.savefig(tmp, format='png'))
 
 
 if __name__ == '__main__':

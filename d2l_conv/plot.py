@@ -1,0 +1,50 @@
+"""Pictures of the chapter: heatmaps of X, Y and corr2d(X.T, K), the loss curve, the kernels."""
+import os
+
+import matplotlib
+import numpy as np
+
+if not os.environ.get('DISPLAY') and 'MPLBACKEND' not in os.environ:
+    matplotlib.use('Agg')  # no screen: draw to files
+import matplotlib.pyplot as plt  # noqa: E402
+
+__all__ = ['show_heatmaps', 'plot_training']
+
+
+def _heatmap(ax, A, title):
+    A = A.asnumpy() if hasattr(A, 'asnumpy') else A
+    lim = max(1.0, float(np.abs(A).max()))  # one symmetric scale: 0 is always the neutral colour
+    im = ax.imshow(A, cmap='coolwarm', vmin=-lim, vmax=lim)
+    for (i, j), v in np.ndenumerate(A):
+        ax.text(j, i, '%g' % round(float(v), 2), ha='center', va='center', fontsize=8,
+                color='white' if abs(v) > lim / 2 else 'black')
+    ax.set_title(title)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    return im
+
+
+def show_heatmaps(arrays, titles):
+    """One figure with a readable heatmap per 2-D array (values written in the cells).
+
+    ``show_heatmaps([X, Y, corr2d(X.T, K)], ['X', 'Y = corr2d(X, K)', 'corr2d(X.T, K)'])``
+    """
+    fig, axes = plt.subplots(1, len(arrays), figsize=(3.2 * len(arrays), 3), squeeze=False)
+    for ax, A, title in zip(axes[0], arrays, titles):
+        im = _heatmap(ax, A, title)
+    fig.colorbar(im, ax=list(axes[0]), shrink=0.8)
+    return fig
+
+
+def plot_training(losses, learned, true):
+    """The loss curve (log scale) beside the learned and the true kernel."""
+    fig, (ax_loss, ax_learned, ax_true) = plt.subplots(
+        1, 3, figsize=(10, 3), gridspec_kw={'width_ratios': [2, 1, 1]})
+    ax_loss.semilogy(range(1, len(losses) + 1), losses, marker='o')
+    ax_loss.set_xlabel('batch')
+    ax_loss.set_ylabel('loss')
+    ax_loss.set_title('squared error')
+    _heatmap(ax_learned, learned.reshape((1, -1)), 'learned kernel')
+    _heatmap(ax_true, true.reshape((1, -1)), 'true kernel')
+    fig.tight_layout()
+    return fig
