@@ -47,11 +47,12 @@ def time_batch(f, X, K, n):
     return (time.perf_counter() - start) / n
 
 
-def measure(fns, X, K, rounds, budget=0.05):
+def measure(fns, X, K, rounds, budget=0.02):
     """Best-of-rounds mean seconds per call for each function, rounds interleaved."""
     ns = {}
-    for name, f in fns.items():  # warm up, and size each batch to about `budget` seconds
+    for name, f in fns.items():  # size each batch to about `budget` seconds, then warm up
         ns[name] = max(1, int(budget / time_batch(f, X, K, 1)))
+        time_batch(f, X, K, 5 * ns[name])  # caches, allocator and oneDNN primitives settle
     best = dict.fromkeys(fns, float('inf'))
     names = list(fns)
     for r in range(rounds):  # rotate the order: no function always follows the same one
@@ -66,7 +67,7 @@ def fmt(seconds):
 
 def main():
     parser = argparse.ArgumentParser(usage='%(prog)s [options]', description=__doc__.splitlines()[0])
-    parser.add_argument('--rounds', type=int, default=9, help='interleaved rounds (default: 9)')
+    parser.add_argument('--rounds', type=int, default=30, help='interleaved rounds (default: 30)')
     args = parser.parse_args()
     cpu = next((l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name')),
                platform.processor()) if os.path.exists('/proc/cpuinfo') else platform.processor()
@@ -76,8 +77,12 @@ def main():
     print('|---|---|---|---|---|---|---|')
     rng = np.random.default_rng(0)
     ratios = {}
+    for x_shape, k_shape in CASES:  # warm up the process: threads, allocator, oneDNN
+        X, K = (nd.array(rng.standard_normal(s), dtype='float32') for s in (x_shape, k_shape))
+        for f in (corr2d_fast, nd_convolution, scipy_correlate2d):
+            time_batch(f, X, K, 3)
     for x_shape, k_shape in CASES:
-        X, K = (nd.array(rng.standard_normal(s)) for s in (x_shape, k_shape))
+        X, K = (nd.array(rng.standard_normal(s), dtype='float32') for s in (x_shape, k_shape))
         fns = {'fast': corr2d_fast, 'conv': nd_convolution, 'scipy': scipy_correlate2d}
         if np.prod(x_shape) <= 1000:
             fns['book'] = corr2d

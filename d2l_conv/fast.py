@@ -9,24 +9,21 @@ vectorised (and for kernels of 7x7 falls back to something 100x slower), so
 large images are rewritten "space to depth": the image is split into
 ``s_h x s_w`` phase channels and the kernel into the equivalent
 ``(s_h s_w) -> (s_h s_w)`` channel kernel, which oneDNN runs efficiently.
+Outside ``autograd.record()`` the whole graph runs as one cached MXNet call.
 """
 import functools
-import math
 
 import mxnet as mx
 import numpy as np
-from mxnet import nd
+from mxnet import autograd, nd
 
 from .checks import check_corr_args
 
 __all__ = ['corr2d_fast', 'convolve2d', 'corr2d_matmul']
 
-# Paths by output size, measured on 2 cores (benchmarks/bench_corr2d.py):
-# below _CACHED_MAX_PIXELS one CachedOp call beats four operator calls; above
-# _PHASE_MIN_PIXELS (and for kernels of more than two taps) the phase rewrite
-# beats the plain Convolution; in between, the plain Convolution.
-_CACHED_MAX_PIXELS = 1 << 15
-_PHASE_MIN_PIXELS = 1 << 17
+# Measured on 2 cores with benchmarks/bench_corr2d.py: kernels of more than two
+# taps on outputs of at least this many pixels take the phase rewrite.
+_PHASE_MIN_PIXELS = 1 << 15
 
 
 def corr2d_fast(X, K):
@@ -54,17 +51,16 @@ def corr2d_fast(X, K):
         X, K = X.astype('float32'), K.astype('float32')
     if k_h * k_w == 1:
         return nd.broadcast_mul(X, K)
-    pixels = (n_h - k_h + 1) * (n_w - k_w + 1)
-    if pixels < _CACHED_MAX_PIXELS:
-        return _conv_op(k_h, k_w)(X, K)
-    if k_h * k_w > 2 and pixels >= _PHASE_MIN_PIXELS:
-        s_h, s_w = _phase_factor(n_h, k_h), _phase_factor(n_w, k_w)
-        if s_h * s_w > 1:
-            return _corr2d_phases(X, K, s_h, s_w)
-    # keyword data/weight: MXNet's generated wrapper handles them faster than positional ones
-    Y = nd.Convolution(data=X.reshape((1, 1, n_h, n_w)), weight=K.reshape((1, 1, k_h, k_w)),
-                       kernel=(k_h, k_w), num_filter=1, no_bias=True)
-    return Y.reshape((n_h - k_h + 1, n_w - k_w + 1))
+    s_h = s_w = 1
+    if k_h * k_w > 2 and (n_h - k_h + 1) * (n_w - k_w + 1) >= _PHASE_MIN_PIXELS:
+        s_h, s_w = _phase_factor(n_h), _phase_factor(n_w)
+    M = _phase_matrix(k_h, k_w, s_h, s_w, X.context, X.dtype) if s_h * s_w > 1 else None
+    if autograd.is_recording():
+        # Eager operators: MXNet 1.9.1's CachedOp backward fails on some padded
+        # oneDNN convolutions ("could not create a primitive descriptor for a
+        # reorder primitive"); the eager ones differentiate correctly.
+        return _graph(nd, X, K, M, n_h, n_w, k_h, k_w, s_h, s_w)
+    return _cached_graph(n_h, n_w, k_h, k_w, s_h, s_w)(X, K, *([M] if M is not None else []))
 
 
 def convolve2d(X, K):
@@ -110,35 +106,15 @@ def corr2d_matmul(X, K):
     return nd.dot(K.reshape((1, -1)), cols).reshape((o_h, o_w))
 
 
-@functools.lru_cache(maxsize=None)
-def _conv_op(k_h, k_w):
-    """One-channel Convolution of a 2-D X with a (k_h, k_w) K, as one CachedOp.
-
-    A single call instead of reshape, reshape, Convolution, reshape: on small
-    images MXNet's per-operator overhead (about 20 us each) is the cost. (On
-    large ones it is slower than the plain operator, hence the size switch.)
-    """
-    X, K = mx.sym.var('X'), mx.sym.var('K')
-    Y = mx.sym.Convolution(data=mx.sym.expand_dims(mx.sym.expand_dims(X, axis=0), axis=0),
-                           weight=mx.sym.expand_dims(mx.sym.expand_dims(K, axis=0), axis=0),
-                           kernel=(k_h, k_w), num_filter=1, no_bias=True)  # (1, 1, o_h, o_w)
-    return nd.CachedOp(mx.sym.squeeze(Y, axis=(0, 1)))
-
-
-def _phase_factor(n, k):
-    """Phases along an axis of length n for a kernel of length k: 4 or 2 that
-    divides n, preferably k - 1 too (then the phase outputs tile the output
-    exactly and nothing is padded or cropped), else 1."""
-    for m in (math.gcd(n, k - 1), n):
-        for s in (4, 2):
-            if m % s == 0:
-                return s
-    return 1
+def _phase_factor(n):
+    """Phases along an axis of length n: 4 or 2 where they divide n, else 1."""
+    return 4 if n % 4 == 0 else 2 if n % 2 == 0 else 1
 
 
 @functools.lru_cache(maxsize=None)
 def _phase_matrix(k_h, k_w, s_h, s_w, ctx, dtype):
-    """0/1 NDArray M with ``M @ K.ravel()`` = the phase kernel, and that kernel's shape.
+    """The 0/1 NDArray M with ``M @ K.ravel()`` = the phase kernel, of shape
+    (s_h s_w * s_h s_w * p_h * p_w, k_h * k_w).
 
     Output phase (r, t), input phase (r2, t2), tap (u, v) of the phase kernel
     reads ``K[s_h u + r2 - r, s_w v + t2 - t]`` where that lies in K, else 0.
@@ -149,25 +125,49 @@ def _phase_matrix(k_h, k_w, s_h, s_w, ctx, dtype):
     M = np.zeros((s_h, s_w, s_h, s_w, p_h, p_w, k_h * k_w), np.float32)
     inside = (a >= 0) & (a < k_h) & (b >= 0) & (b < k_w)
     np.put_along_axis(M, np.where(inside, a * k_w + b, 0)[..., None], inside[..., None], axis=-1)
-    return nd.array(M.reshape((-1, k_h * k_w)), ctx=ctx, dtype=dtype), (s_h * s_w, s_h * s_w, p_h, p_w)
+    return nd.array(M.reshape((-1, k_h * k_w)), ctx=ctx, dtype=dtype)
 
 
-def _corr2d_phases(X, K, s_h, s_w):
-    """corr2d as an (s_h s_w)-channel Convolution on the image's phases."""
-    (n_h, n_w), (k_h, k_w) = X.shape, K.shape
+def _graph(F, X, K, M, n_h, n_w, k_h, k_w, s_h, s_w):
+    """corr2d as a Convolution, with F = mx.nd (run now) or mx.sym (build a graph).
+
+    With s_h = s_w = 1 a plain one-channel Convolution. Otherwise on the
+    image's s_h x s_w phases: X (n_h, n_w) becomes s_h s_w channels of
+    (n_h / s_h, n_w / s_w), the kernel ``M @ K.ravel()`` maps them to the s_h s_w
+    output phases, which interleave back into Y.
+    """
     o_h, o_w = n_h - k_h + 1, n_w - k_w + 1
-    M, w_shape = _phase_matrix(k_h, k_w, s_h, s_w, X.context, X.dtype)
-    p_h, p_w = w_shape[2:]
+    if s_h * s_w == 1:
+        Y = F.Convolution(data=X.reshape((1, 1, n_h, n_w)), weight=K.reshape((1, 1, k_h, k_w)),
+                          kernel=(k_h, k_w), num_filter=1, no_bias=True)
+        return Y.reshape((o_h, o_w))
+    p_h, p_w = (s_h + k_h - 2) // s_h + 1, (s_w + k_w - 2) // s_w + 1
     R, C = n_h // s_h, n_w // s_w  # phase image size
     # Zero phase rows/columns (Convolution pads both ends) so the phase outputs
     # cover every output pixel; the surplus is cropped at the end.
     pad = (max(0, -(-o_h // s_h) + p_h - 1 - R), max(0, -(-o_w // s_w) + p_w - 1 - C))
+    P, Q = R + 2 * pad[0] - p_h + 1, C + 2 * pad[1] - p_w + 1  # phase output size
     x = X.reshape((R, s_h, C, s_w)).transpose((1, 3, 0, 2)).reshape((1, s_h * s_w, R, C))
-    w = nd.dot(M, K.reshape((-1,))).reshape(w_shape)
-    y = nd.Convolution(data=x, weight=w, kernel=(p_h, p_w), pad=pad, num_filter=s_h * s_w, no_bias=True)
-    P, Q = y.shape[2:]
+    w = F.dot(M, K.reshape((-1,))).reshape((s_h * s_w, s_h * s_w, p_h, p_w))
+    y = F.Convolution(data=x, weight=w, kernel=(p_h, p_w), pad=pad, num_filter=s_h * s_w, no_bias=True)
     Y = y.reshape((s_h, s_w, P, Q)).transpose((2, 0, 3, 1)).reshape((P * s_h, Q * s_w))
-    if Y.shape == (o_h, o_w):
+    if (P * s_h, Q * s_w) == (o_h, o_w):
         return Y
     top, left = s_h * pad[0], s_w * pad[1]
-    return nd.slice(Y, begin=(top, left), end=(top + o_h, left + o_w))
+    return F.slice(Y, begin=(top, left), end=(top + o_h, left + o_w))
+
+
+@functools.lru_cache(maxsize=4)  # each keeps its buffers (static_alloc): a few shapes only
+def _cached_graph(n_h, n_w, k_h, k_w, s_h, s_w):
+    """``_graph`` for one set of shapes as one CachedOp call taking (X, K) or (X, K, M).
+
+    One call instead of 4 to 9 eager operators saves their ~20 us overhead
+    each, and static buffers spare large images a page fault per new array.
+    """
+    X, K, M = mx.sym.var('X'), mx.sym.var('K'), mx.sym.var('M')
+    Y = _graph(mx.sym, X, K, M if s_h * s_w > 1 else None, n_h, n_w, k_h, k_w, s_h, s_w)
+    assert Y.list_inputs() in (['X', 'K'], ['X', 'M', 'K']), Y.list_inputs()
+    op = nd.CachedOp(Y, flags=[('static_alloc', True), ('static_shape', True)])
+    if len(Y.list_inputs()) == 2:
+        return op
+    return lambda X, K, M: op(X, M, K)

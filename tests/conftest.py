@@ -1,3 +1,4 @@
+import importlib.util
 import os
 import subprocess
 import sys
@@ -15,3 +16,14 @@ def run_script():
         return subprocess.run([sys.executable, os.path.join(ROOT, 'examples', name), *args],
                               cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
     return run
+
+
+@pytest.fixture
+def script_main():
+    """``main`` of examples/NAME, to run in-process (no 2 s MXNet import per case)."""
+    def load(name):
+        spec = importlib.util.spec_from_file_location(name[:-3], os.path.join(ROOT, 'examples', name))
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module.main
+    return load

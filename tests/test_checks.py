@@ -33,3 +33,10 @@ def test_conv2d_kernel_size_checked_at_construction(kernel_size, error):
 
 def test_conv2d_int_kernel_size_is_square():
     assert Conv2D(3).weight.shape == (3, 3)
+
+
+def test_conv2d_forward_checks_its_input():
+    conv = Conv2D((1, 2), corr=corr2d_fast)
+    conv.initialize()
+    with pytest.raises(ValueError, match=r'X must be 2-D, got shape \(1, 1, 6, 8\)'):
+        conv(nd.ones((1, 1, 6, 8)))

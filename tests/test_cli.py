@@ -1,6 +1,7 @@
 """The scripts as a user runs them: pictures, saving, and one-line errors for bad input."""
 import io
 import os
+import sys
 
 import matplotlib.image
 import numpy as np
@@ -24,18 +25,23 @@ PNG = b'\x89PNG\r\n\x1a\n'
     (['--plot', '/proc/k.png'], 'argument --plot: cannot write in directory /proc'),
     (['--layer', 'book'], "argument --layer: invalid choice: 'book'"),
 ])
-def test_bad_arguments_one_line(run_script, args, message):
-    res = run_script('learn_kernel.py', *args)
-    assert res.returncode == 2 and res.stdout == ''
-    usage, error = res.stderr.splitlines()
+def test_bad_arguments_one_line(script_main, capsys, monkeypatch, args, message):
+    monkeypatch.setattr(sys, 'argv', ['learn_kernel.py'])  # argparse's prog, as from the shell
+    with pytest.raises(SystemExit) as exit_:
+        script_main('learn_kernel.py')(args)
+    out, err = capsys.readouterr()
+    assert exit_.value.code == 2 and out == ''
+    usage, error = err.splitlines()
     assert usage == 'usage: learn_kernel.py [options]'
     assert error.startswith('learn_kernel.py: error: ' + message)
 
 
 def test_save_into_a_file_as_directory_fails_cleanly(run_script, tmp_path):
+    """Also in a subprocess: what the user sees is the usage line and one error line, no traceback."""
     (tmp_path / 'afile').write_text('')
     res = run_script('learn_kernel.py', '--save', str(tmp_path / 'afile' / 'k.params'))
-    assert res.returncode == 2 and res.stderr.splitlines()[-1].endswith('afile is not a directory')
+    assert res.returncode == 2 and res.stdout == '' and len(res.stderr.splitlines()) == 2
+    assert res.stderr.splitlines()[-1].endswith('afile is not a directory')
     assert os.listdir(tmp_path) == ['afile']
 
 

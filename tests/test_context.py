@@ -39,3 +39,10 @@ def test_learn_kernel_gpu_fails_cleanly(run_script):
     assert res.stderr.splitlines()[-1] == (
         'learn_kernel.py: error: argument --ctx: gpu(0) requested, but this mxnet is a '
         'CPU-only build; install a CUDA build instead, e.g. pip install mxnet-cu112==1.9.1')
+
+
+def test_train_kernel_on_missing_gpu_is_a_value_error():
+    from d2l_conv import edge_kernel, corr2d, stripe_image, train_kernel
+    X = stripe_image()
+    with pytest.raises(ValueError, match='CPU-only build'):
+        train_kernel(X, corr2d(X, edge_kernel()), ctx=mx.gpu(0))
