@@ -47,8 +47,7 @@ def corr2d_fast(X, K):
         As ``corr2d``, with the same messages.
     """
     (n_h, n_w), (k_h, k_w) = check_corr_args(X, K)
-    if X.dtype not in (np.float32, np.float64):  # Convolution computes in floating point
-        X, K = X.astype('float32'), K.astype('float32')
+    X, K = _as_float(X, K)
     if k_h * k_w == 1:
         return nd.broadcast_mul(X, K)
     s_h = s_w = 1
@@ -100,6 +99,7 @@ def corr2d_matmul(X, K):
     NDArray, shape (n_h - k_h + 1, n_w - k_w + 1)
     """
     (n_h, n_w), (k_h, k_w) = check_corr_args(X, K)
+    X, K = _as_float(X, K)
     o_h, o_w = n_h - k_h + 1, n_w - k_w + 1
     cols = nd.stack(*[nd.slice(X, begin=(a, b), end=(a + o_h, b + o_w)).reshape((-1,))
                       for a in range(k_h) for b in range(k_w)])  # (k_h * k_w, o_h * o_w)
@@ -126,6 +126,14 @@ def _phase_matrix(k_h, k_w, s_h, s_w, ctx, dtype):
     inside = (a >= 0) & (a < k_h) & (b >= 0) & (b < k_w)
     np.put_along_axis(M, np.where(inside, a * k_w + b, 0)[..., None], inside[..., None], axis=-1)
     return nd.array(M.reshape((-1, k_h * k_w)), ctx=ctx, dtype=dtype)
+
+
+def _as_float(X, K):
+    """X and K as float32 unless they are float32 or float64: Convolution and dot
+    compute in floating point, and corr2d returns float32 for integer input."""
+    if X.dtype in (np.float32, np.float64):
+        return X, K
+    return X.astype('float32'), K.astype('float32')
 
 
 def _graph(F, X, K, M, n_h, n_w, k_h, k_w, s_h, s_w):

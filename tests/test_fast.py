@@ -74,8 +74,9 @@ def test_convolve2d_is_corr2d_with_flipped_kernel():
 def test_output_dtype_and_integer_inputs():
     X = nd.array(np.arange(12).reshape(3, 4), dtype='int32')
     K = nd.array([[1, -1]], dtype='int32')
-    Y = corr2d_fast(X, K)
-    assert Y.dtype == np.float32 and (Y.asnumpy() == -1).all()
+    for corr in (corr2d_fast, corr2d_matmul):
+        Y = corr(X, K)
+        assert Y.dtype == np.float32 and (Y.asnumpy() == -1).all()
     assert corr2d_fast(X.astype('float64'), K.astype('float64')).dtype == np.float64
 
 
