@@ -1,12 +1,6 @@
 """Pictures of the chapter: heatmaps of X, Y and corr2d(X.T, K), the loss curve, the kernels."""
-import os
-
-import matplotlib
+import matplotlib.pyplot as plt  # without a display matplotlib picks Agg by itself
 import numpy as np
-
-if not os.environ.get('DISPLAY') and 'MPLBACKEND' not in os.environ:
-    matplotlib.use('Agg')  # no screen: draw to files
-import matplotlib.pyplot as plt  # noqa: E402
 
 __all__ = ['show_heatmaps', 'plot_training']
 
