@@ -1,4 +1,7 @@
 """In[8]: learning the edge kernel from X and Y with autograd."""
+import math
+import numbers
+
 import mxnet as mx
 from mxnet import autograd
 from mxnet.gluon import nn
@@ -43,10 +46,10 @@ def train_kernel(X, Y, conv2d=None, num_iters=10, lr=3e-2, ctx=None, log=print):
         ``l.sum()`` after each iteration's forward pass.
     """
     ctx = check_context(ctx or mx.cpu())
-    if int(num_iters) != num_iters or num_iters < 1:
+    if not isinstance(num_iters, numbers.Integral) or num_iters < 1:
         raise ValueError('num_iters must be a positive integer, got %r' % (num_iters,))
-    if not lr > 0:
-        raise ValueError('lr must be positive, got %r' % (lr,))
+    if not isinstance(lr, numbers.Real) or not 0 < lr < math.inf:
+        raise ValueError('lr must be a positive finite number, got %r' % (lr,))
     if conv2d is None:
         conv2d = nn.Conv2D(1, kernel_size=(1, 2))
         X = X.reshape((1, 1) + X.shape)  # (1, 1, 6, 8)

@@ -40,3 +40,12 @@ def test_conv2d_forward_checks_its_input():
     conv.initialize()
     with pytest.raises(ValueError, match=r'X must be 2-D, got shape \(1, 1, 6, 8\)'):
         conv(nd.ones((1, 1, 6, 8)))
+
+
+@pytest.mark.parametrize('kwargs, match', [({'num_iters': 0}, 'num_iters'), ({'num_iters': 2.5}, 'num_iters'),
+                                           ({'lr': -1}, 'lr'), ({'lr': 'abc'}, 'lr'), ({'lr': float('nan')}, 'lr')])
+def test_train_kernel_arguments(kwargs, match):
+    from d2l_conv import edge_kernel, stripe_image, train_kernel
+    X = stripe_image()
+    with pytest.raises(ValueError, match=match):
+        train_kernel(X, corr2d(X, edge_kernel()), **kwargs)
