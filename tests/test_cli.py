@@ -10,7 +10,7 @@ from mxnet.gluon import nn
 
 from d2l_conv import corr2d, diagonal_image, edge_kernel, stripe_image
 from d2l_conv.files import atomic_write
-from d2l_conv.plot import show_heatmaps
+from d2l_conv.plot import plot_training, show_heatmaps
 
 PNG = b'\x89PNG\r\n\x1a\n'
 
@@ -73,6 +73,16 @@ def test_heatmaps_depend_on_the_data():
     X, D = stripe_image(), diagonal_image(6)
     assert _png([X, corr2d(X, K)]) == _png([X, corr2d(X, K)])
     assert _png([X, corr2d(X, K)]) != _png([D, corr2d(D, K)])
+
+
+def test_training_plot_depends_on_the_data():
+    def png(losses, learned):
+        buf = io.BytesIO()
+        plot_training(losses, learned, edge_kernel()).savefig(buf, format='png')
+        return buf.getvalue()
+    learned = edge_kernel() * 0.9
+    assert png([4.9, 0.8, 0.1], learned) == png([4.9, 0.8, 0.1], learned)
+    assert png([4.9, 0.8, 0.1], learned) != png([4.9, 2.0, 0.1], learned) != png([4.9, 2.0, 0.1], learned * 0.5)
 
 
 def test_atomic_write_leaves_nothing_on_failure(tmp_path):

@@ -55,3 +55,15 @@ def test_kernel_sizes_checked(bad):
         kernels.derivative(bad)
     with pytest.raises(ValueError):
         kernels.integral(bad)
+
+
+def test_exercises_script(run_script):
+    res = run_script('exercises.py')
+    assert res.returncode == 0, res.stderr
+    lines = res.stdout.splitlines()
+    assert '   Inplace operations (+=, -=, x[:]=, etc) are not supported when recording with autograd.' in lines
+    assert '3. corr2d as one matrix product equals the loop: True' in lines
+    assert '   derivative(3)        [ 1. -3.  3. -1.]      -> [-6. -6. -6. -6. -6.]' in lines
+    learned = next(l for l in lines if 'learns' in l)
+    w = np.array([float(v) for v in learned.split('[[')[1].rstrip(']').split()])
+    np.testing.assert_allclose(w, [1, -1], atol=0.05)
