@@ -46,3 +46,14 @@ def test_train_kernel_on_missing_gpu_is_a_value_error():
     X = stripe_image()
     with pytest.raises(ValueError, match='CPU-only build'):
         train_kernel(X, corr2d(X, edge_kernel()), ctx=mx.gpu(0))
+
+
+def test_missing_mxnet_is_a_clear_import_error():
+    import subprocess
+    import sys
+    from conftest import ROOT
+    res = subprocess.run([sys.executable, '-c', "import sys; sys.modules['mxnet'] = None; import d2l_conv"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert res.returncode == 1
+    assert res.stderr.splitlines()[-1] == ("ImportError: d2l_conv needs MXNet 1.9.1: pip install 'mxnet==1.9.1' "
+                                           "(or a CUDA build such as mxnet-cu112==1.9.1)")
