@@ -4,7 +4,7 @@ import numbers
 
 from mxnet import nd
 
-__all__ = ['check_corr_args', 'check_kernel_size']
+__all__ = ['check_corr_args', 'check_kernel_size', 'check_positive_int']
 
 
 def _check_matrix(name, A):
@@ -50,3 +50,10 @@ def check_kernel_size(kernel_size):
     if min(kernel_size) < 1:
         raise ValueError('kernel_size entries must be positive, got %r' % (tuple(kernel_size),))
     return tuple(int(k) for k in kernel_size)
+
+
+def check_positive_int(name, value):
+    """Return ``value`` if it is an int of at least 1, else raise ValueError naming ``name``."""
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
+        raise ValueError('%s must be a positive integer, got %r' % (name, value))
+    return value

@@ -111,6 +111,11 @@ def _phase_factor(n):
     return 4 if n % 4 == 0 else 2 if n % 2 == 0 else 1
 
 
+def _phase_taps(k, s):
+    """Taps along an axis of the phase kernel for a kernel of length k and s phases."""
+    return (s + k - 2) // s + 1
+
+
 @functools.lru_cache(maxsize=None)
 def _phase_matrix(k_h, k_w, s_h, s_w, ctx, dtype):
     """The 0/1 NDArray M with ``M @ K.ravel()`` = the phase kernel, of shape
@@ -119,7 +124,7 @@ def _phase_matrix(k_h, k_w, s_h, s_w, ctx, dtype):
     Output phase (r, t), input phase (r2, t2), tap (u, v) of the phase kernel
     reads ``K[s_h u + r2 - r, s_w v + t2 - t]`` where that lies in K, else 0.
     """
-    p_h, p_w = (s_h + k_h - 2) // s_h + 1, (s_w + k_w - 2) // s_w + 1
+    p_h, p_w = _phase_taps(k_h, s_h), _phase_taps(k_w, s_w)
     r, t, r2, t2, u, v = np.ogrid[:s_h, :s_w, :s_h, :s_w, :p_h, :p_w]
     a, b = s_h * u + r2 - r, s_w * v + t2 - t  # broadcast to the kernel's 6 axes
     M = np.zeros((s_h, s_w, s_h, s_w, p_h, p_w, k_h * k_w), np.float32)
@@ -149,7 +154,7 @@ def _graph(F, X, K, M, n_h, n_w, k_h, k_w, s_h, s_w):
         Y = F.Convolution(data=X.reshape((1, 1, n_h, n_w)), weight=K.reshape((1, 1, k_h, k_w)),
                           kernel=(k_h, k_w), num_filter=1, no_bias=True)
         return Y.reshape((o_h, o_w))
-    p_h, p_w = (s_h + k_h - 2) // s_h + 1, (s_w + k_w - 2) // s_w + 1
+    p_h, p_w = _phase_taps(k_h, s_h), _phase_taps(k_w, s_w)
     R, C = n_h // s_h, n_w // s_w  # phase image size
     # Zero phase rows/columns (Convolution pads both ends) so the phase outputs
     # cover every output pixel; the surplus is cropped at the end.

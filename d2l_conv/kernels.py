@@ -8,6 +8,8 @@ from math import comb
 
 from mxnet import nd
 
+from .checks import check_positive_int
+
 __all__ = ['derivative', 'second_derivative', 'laplacian', 'integral']
 
 
@@ -20,8 +22,7 @@ def derivative(d=1):
     is the chapter's edge kernel ``[[1, -1]]``. No shorter kernel can do this:
     d + 1 taps are needed to cancel the d + 1 coefficients of lower degree.
     """
-    if int(d) != d or d < 1:
-        raise ValueError('d must be a positive integer, got %r' % (d,))
+    check_positive_int('d', d)
     return nd.array([[(-1) ** k * comb(d, k) for k in range(d + 1)]])
 
 
@@ -50,6 +51,5 @@ def integral(n):
     ``[j, j + n]`` with unit steps, so the correlation is a running integral
     over a window of n samples (exact for constant f).
     """
-    if int(n) != n or n < 1:
-        raise ValueError('n must be a positive integer, got %r' % (n,))
+    check_positive_int('n', n)
     return nd.ones((1, n))

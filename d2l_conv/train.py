@@ -6,6 +6,7 @@ import mxnet as mx
 from mxnet import autograd
 from mxnet.gluon import nn
 
+from .checks import check_positive_int
 from .context import check_context
 
 __all__ = ['train_kernel']
@@ -46,8 +47,7 @@ def train_kernel(X, Y, conv2d=None, num_iters=10, lr=3e-2, ctx=None, log=print):
         ``l.sum()`` after each iteration's forward pass.
     """
     ctx = check_context(ctx or mx.cpu())
-    if not isinstance(num_iters, numbers.Integral) or num_iters < 1:
-        raise ValueError('num_iters must be a positive integer, got %r' % (num_iters,))
+    check_positive_int('num_iters', num_iters)
     if not isinstance(lr, numbers.Real) or not 0 < lr < math.inf:
         raise ValueError('lr must be a positive finite number, got %r' % (lr,))
     if conv2d is None:

@@ -34,7 +34,8 @@ def main(argv=None):
     except MXNetError as e:
         print('  ', next(line for line in str(e).splitlines() if 'Inplace' in line).split(': ')[-1])
     mx.random.seed(0)
-    X, Y = d2l_conv.stripe_image(), corr2d(d2l_conv.stripe_image(), K)
+    X = d2l_conv.stripe_image()  # (6, 8)
+    Y = corr2d(X, K)             # (6, 7)
     conv2d, _ = d2l_conv.train_kernel(X, Y, Conv2D((1, 2), corr=corr2d_fast), log=None)
     print('   Conv2D((1, 2), corr=corr2d_fast) learns', conv2d.weight.data().asnumpy())
 
