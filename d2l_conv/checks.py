@@ -2,6 +2,8 @@
 ``TypeError``/``ValueError`` that names the problem, never a raw MXNetError."""
 import numbers
 
+import mxnet as mx
+import numpy as np
 from mxnet import nd
 
 __all__ = ['check_corr_args', 'check_kernel_size', 'check_positive_int']
@@ -19,14 +21,18 @@ def _check_matrix(name, A):
     return shape
 
 
-def check_corr_args(X, K):
+def check_corr_args(X, K, np_ok=False):
     """Check that image ``X`` and kernel ``K`` can be cross-correlated.
 
-    Raises ``TypeError`` unless both are NDArrays of one dtype, and
+    Raises ``TypeError`` unless both are NDArrays of one dtype (``mx.np``
+    arrays only with ``np_ok``: the book's loop needs legacy NDArrays), and
     ``ValueError`` unless both are non-empty, 2-D, on one context, with K no
     larger than X on either axis. Returns the shapes of X and K.
     """
     x_shape, k_shape = _check_matrix('X', X), _check_matrix('K', K)
+    if not np_ok and (isinstance(X, mx.np.ndarray) or isinstance(K, mx.np.ndarray)):
+        raise TypeError('corr2d (the book\'s loop) takes legacy mx.nd arrays, not mx.np arrays: pass '
+                        'X.as_nd_ndarray() and K.as_nd_ndarray(), or use corr2d_fast, which takes both')
     if k_shape[0] > x_shape[0] or k_shape[1] > x_shape[1]:
         raise ValueError('kernel K of shape %s is larger than input X of shape %s'
                          % (k_shape, x_shape))
@@ -35,7 +41,7 @@ def check_corr_args(X, K):
                          % (X.context, K.context))
     if X.dtype != K.dtype:
         raise TypeError('X is %s but K is %s; cast one with astype'
-                        % (X.dtype.__name__, K.dtype.__name__))
+                        % (np.dtype(X.dtype).name, np.dtype(K.dtype).name))
     return x_shape, k_shape
 
 

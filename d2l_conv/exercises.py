@@ -1,0 +1,53 @@
+"""Answers to the chapter's exercises that are functions rather than kernels.
+
+Exercise 3 asks for the 2-D correlation as one matrix product: ``corr2d_matmul``.
+It is an answer to read, not a fast path (``d2l_conv.fast.corr2d_fast`` is the
+fast one); the exercises' kernels are in ``d2l_conv.kernels``, and
+``examples/exercises.py`` runs all four exercises.
+"""
+import mxnet as mx
+import numpy as np
+from mxnet import nd
+
+from .checks import check_corr_args
+
+__all__ = ['corr2d_matmul']
+
+
+def corr2d_matmul(X, K):
+    """2-D cross-correlation as one matrix product (the book's exercise 3).
+
+    The ``k_h * k_w`` shifted views of X are stacked into an im2col matrix of
+    shape ``(k_h * k_w, n_out)``; one ``dot`` with the flattened kernel gives
+    every output pixel. Differentiable in X and K.
+
+    Parameters
+    ----------
+    X : NDArray or mx.np.ndarray, shape (n_h, n_w)
+    K : NDArray or mx.np.ndarray, shape (k_h, k_w)
+
+    Returns
+    -------
+    NDArray (mx.np.ndarray if X is one), shape (n_h - k_h + 1, n_w - k_w + 1)
+
+    Examples
+    --------
+    >>> from mxnet import nd
+    >>> X = nd.array([[0, 1, 2], [3, 4, 5], [6, 7, 8]])
+    >>> corr2d_matmul(X, nd.array([[0, 1], [2, 3]]))
+    <BLANKLINE>
+    [[19. 25.]
+     [37. 43.]]
+    <NDArray 2x2 @cpu(0)>
+    """
+    (n_h, n_w), (k_h, k_w) = check_corr_args(X, K, np_ok=True)
+    as_np = isinstance(X, mx.np.ndarray)
+    if as_np:
+        X, K = X.as_nd_ndarray(), K.as_nd_ndarray()
+    if X.dtype not in (np.float32, np.float64):  # dot computes in floating point, corr2d returns float32
+        X, K = X.astype('float32'), K.astype('float32')
+    o_h, o_w = n_h - k_h + 1, n_w - k_w + 1
+    cols = nd.stack(*[nd.slice(X, begin=(a, b), end=(a + o_h, b + o_w)).reshape((-1,))
+                      for a in range(k_h) for b in range(k_w)])  # (k_h * k_w, o_h * o_w)
+    Y = nd.dot(K.reshape((1, -1)), cols).reshape((o_h, o_w))    # (1, k_h k_w) @ (k_h k_w, o_h o_w)
+    return Y.as_np_ndarray() if as_np else Y
