@@ -162,23 +162,87 @@ def _corr2d(X, K, n_h, n_w, k_h, k_w, exact):
         return nd.broadcast_mul(X, K)
     path, s, r = _plan(n_h, n_w, k_h, k_w)
     if autograd.is_recording():
-        Y = _graph(nd, X, K, path, k_h, k_w, s, r)
-        if path == 'direct' or not exact:
-            return Y
-        with autograd.pause():
-            check = nd.dot(Y, nd.ones((Y.shape[1], 1), ctx=Y.context, dtype=Y.dtype))  # (o_h, 1)
-    else:
-        op, names = _cached_graph(path, k_h, k_w, s, r, X.dtype)
-        out = op(*[{'X': X, 'K': K}[name] for name in names])
         if path == 'direct':
-            return out
-        Y, check = out
-        if not exact:
-            return Y
+            return _graph(nd, X, K, path, k_h, k_w, s, r)
+        # Convolution's own backward for the row-block graph is slow (one input
+        # channel, stride s): this custom operator gives exact gradients by two
+        # correlations (see _RowBlocks).
+        return nd.Custom(X, K, op_type=_ROW_BLOCKS)
+    op, names = _cached_graph(path, k_h, k_w, s, r, X.dtype)
+    out = op(*[{'X': X, 'K': K}[name] for name in names])
+    if path == 'direct':
+        return out
+    Y, check = out
+    if not exact:
+        return Y
     if np.isfinite(check.asnumpy().sum()):
         return Y
     # Something is not finite (or the rows' sums overflow): redo it exactly.
     return _corr2d_nonfinite(X, K, n_h, n_w, k_h, k_w)
+
+
+_ROW_BLOCKS = 'd2l_conv_corr2d_row_blocks'
+
+
+class _RowBlocks(mx.operator.CustomOp):
+    """corr2d on the row-block path, with its gradients as correlations.
+
+    With Y = corr2d(X, K) and the loss's gradient dY (o_h, o_w):
+    dX = corr2d(dY padded by (k_h - 1, k_w - 1) zeros on every side, K flipped),
+    run by the forward path itself; dK[a, b] = sum(X[a:a+o_h, b:b+o_w] * dY),
+    by ``_kernel_grad``. Each call builds its own operator: no shared state.
+    """
+
+    def forward(self, is_train, req, in_data, out_data, aux):
+        X, K = in_data
+        self.assign(out_data[0], req[0], _corr2d(X, K, *(X.shape + K.shape), exact=True))
+
+    def backward(self, req, out_grad, in_data, out_data, in_grad, aux):
+        (X, K), dY = in_data, out_grad[0]
+        k_h, k_w = K.shape
+        if req[0] != 'null':
+            dYp = nd.pad(dY.reshape((1, 1) + dY.shape), mode='constant',
+                         pad_width=(0, 0, 0, 0, k_h - 1, k_h - 1, k_w - 1, k_w - 1))
+            dYp = dYp.reshape(dYp.shape[2:])  # (n_h + k_h - 1, n_w + k_w - 1)
+            self.assign(in_grad[0], req[0], _corr2d(dYp, nd.reverse(K, axis=(0, 1)), *(dYp.shape + K.shape),
+                                                    exact=True))
+        if req[1] != 'null':
+            self.assign(in_grad[1], req[1], _kernel_grad(X, dY, k_h, k_w))
+
+
+@mx.operator.register(_ROW_BLOCKS)
+class _RowBlocksProp(mx.operator.CustomOpProp):
+    def __init__(self):
+        super(_RowBlocksProp, self).__init__(need_top_grad=True)
+
+    def list_arguments(self):
+        return ['X', 'K']
+
+    def infer_shape(self, in_shape):
+        (n_h, n_w), (k_h, k_w) = in_shape
+        return in_shape, [(n_h - k_h + 1, n_w - k_w + 1)], []
+
+    def infer_type(self, in_type):
+        return in_type, [in_type[0]], []
+
+    def create_operator(self, ctx, shapes, dtypes):
+        return _RowBlocks()
+
+
+def _kernel_grad(X, dY, k_h, k_w):
+    """dK[a, b] = sum(X[a:a+o_h, b:b+o_w] * dY) as k_h k_w dot products of flat views.
+
+    With dY's rows padded to X's width n_w (zeros in the last k_w - 1 columns),
+    the window of X for tap (a, b) is the flat range that starts at a n_w + b:
+    MXNet slices the first axis without a copy, so each tap reads X and dY once.
+    """
+    n_w, (o_h, o_w) = X.shape[1], dY.shape
+    length = o_h * n_w - (k_w - 1)  # the last window ends at X's last element
+    dYp = nd.pad(dY.reshape((1, 1, o_h, o_w)), mode='constant',
+                 pad_width=(0, 0, 0, 0, 0, 0, 0, k_w - 1)).reshape((-1,))[:length]  # (length,)
+    Xf = X.reshape((-1,))                                                         # (n_h n_w,)
+    taps = [nd.dot(Xf[a * n_w + b:a * n_w + b + length], dYp) for a in range(k_h) for b in range(k_w)]
+    return nd.concat(*taps, dim=0).reshape((k_h, k_w))
 
 
 def _graph(F, X, K, path, k_h, k_w, s, r):
