@@ -97,7 +97,7 @@ def corr2d_fast(X, K):
     (n_h, n_w), (k_h, k_w) = check_corr_args(X, K, np_ok=True)
     as_np = isinstance(X, mx.np.ndarray)
     X, K = _as_float(_legacy(X), _legacy(K))
-    Y = _corr2d(X, K, n_h, n_w, k_h, k_w, exact=True)
+    Y = _corr2d(X, K, exact=True)
     return Y.as_np_ndarray() if as_np else Y
 
 
@@ -144,41 +144,48 @@ def _as_float(X, K):
     return X.astype('float32'), K.astype('float32')
 
 
-def _plan(n_h, n_w, k_h, k_w):
-    """(path, s, r): 'direct' or 'blocks' with s columns per block and r left over."""
-    o_h, o_w = n_h - k_h + 1, n_w - k_w + 1
+def _plan(o_h, o_w, k_h, k_w):
+    """(path, s, r) for an output of (o_h, o_w): 'direct', or 'blocks' of s columns and r left over."""
     if o_w < 2 * _BLOCK or (k_h * k_w <= _DIRECT_MAX_TAPS and o_h * o_w <= _DIRECT_MAX_PIXELS):
         return 'direct', 1, 0
     return 'blocks', _BLOCK, o_w % _BLOCK
 
 
-def _corr2d(X, K, n_h, n_w, k_h, k_w, exact):
+def _corr2d(X, K, exact, full=False, out=None):
     """corr2d of float X and K (legacy NDArrays), by the path ``_plan`` picks.
 
     With ``exact``, a row-block result that is not all finite is recomputed by
     ``_corr2d_nonfinite``; without, it is returned as it is (for finite input).
+    ``full`` pads X with k - 1 zeros on every side (for the gradient in X), and
+    ``out``, outside recording, receives the result.
     """
+    (n_h, n_w), (k_h, k_w) = X.shape, K.shape
     if k_h * k_w == 1:
-        return nd.broadcast_mul(X, K)
-    path, s, r = _plan(n_h, n_w, k_h, k_w)
+        return nd.broadcast_mul(X, K, out=out)
+    p_h, p_w = (k_h - 1, k_w - 1) if full else (0, 0)
+    o_h, o_w = n_h + 2 * p_h - k_h + 1, n_w + 2 * p_w - k_w + 1
+    path, s, r = _plan(o_h, o_w, k_h, k_w)
+    if path == 'direct':
+        y = nd.Convolution(data=X.reshape((1, 1, n_h, n_w)), weight=K.reshape((1, 1, k_h, k_w)),
+                           kernel=(k_h, k_w), pad=(p_h, p_w), num_filter=1, no_bias=True)  # (1, 1, o_h, o_w)
+        return y.reshape((o_h, o_w)) if out is None else y.reshape((o_h, o_w)).copyto(out)
     if autograd.is_recording():
-        if path == 'direct':
-            return _graph(nd, X, K, path, k_h, k_w, s, r)
         # Convolution's own backward for the row-block graph is slow (one input
         # channel, stride s): this custom operator gives exact gradients by two
         # correlations (see _RowBlocks).
         return nd.Custom(X, K, op_type=_ROW_BLOCKS)
-    op, names = _cached_graph(path, k_h, k_w, s, r, X.dtype)
-    out = op(*[{'X': X, 'K': K}[name] for name in names])
-    if path == 'direct':
-        return out
-    Y, check = out
+    Y = _row_blocks(X, K, s, r, full, out)
     if not exact:
         return Y
+    check = nd.dot(Y, nd.ones((o_w, 1), ctx=Y.context, dtype=Y.dtype))   # (o_h, 1): each row's sum
     if np.isfinite(check.asnumpy().sum()):
         return Y
     # Something is not finite (or the rows' sums overflow): redo it exactly.
-    return _corr2d_nonfinite(X, K, n_h, n_w, k_h, k_w)
+    if full:
+        X = nd.pad(X.reshape((1, 1, n_h, n_w)), mode='constant',
+                   pad_width=(0, 0, 0, 0, p_h, p_h, p_w, p_w)).reshape((n_h + 2 * p_h, n_w + 2 * p_w))
+    Y[:] = _corr2d_nonfinite(X, K)
+    return Y
 
 
 _ROW_BLOCKS = 'd2l_conv_corr2d_row_blocks'
@@ -195,17 +202,18 @@ class _RowBlocks(mx.operator.CustomOp):
 
     def forward(self, is_train, req, in_data, out_data, aux):
         X, K = in_data
-        self.assign(out_data[0], req[0], _corr2d(X, K, *(X.shape + K.shape), exact=True))
+        if req[0] == 'write':
+            _corr2d(X, K, exact=True, out=out_data[0])
+        else:
+            self.assign(out_data[0], req[0], _corr2d(X, K, exact=True))
 
     def backward(self, req, out_grad, in_data, out_data, in_grad, aux):
         (X, K), dY = in_data, out_grad[0]
         k_h, k_w = K.shape
-        if req[0] != 'null':
-            dYp = nd.pad(dY.reshape((1, 1) + dY.shape), mode='constant',
-                         pad_width=(0, 0, 0, 0, k_h - 1, k_h - 1, k_w - 1, k_w - 1))
-            dYp = dYp.reshape(dYp.shape[2:])  # (n_h + k_h - 1, n_w + k_w - 1)
-            self.assign(in_grad[0], req[0], _corr2d(dYp, nd.reverse(K, axis=(0, 1)), *(dYp.shape + K.shape),
-                                                    exact=True))
+        if req[0] == 'write':
+            _corr2d(dY, nd.reverse(K, axis=(0, 1)), exact=True, full=True, out=in_grad[0])
+        elif req[0] != 'null':
+            self.assign(in_grad[0], req[0], _corr2d(dY, nd.reverse(K, axis=(0, 1)), exact=True, full=True))
         if req[1] != 'null':
             self.assign(in_grad[1], req[1], _kernel_grad(X, dY, k_h, k_w))
 
@@ -234,74 +242,96 @@ def _kernel_grad(X, dY, k_h, k_w):
 
     With dY's rows padded to X's width n_w (zeros in the last k_w - 1 columns),
     the window of X for tap (a, b) is the flat range that starts at a n_w + b:
-    MXNet slices the first axis without a copy, so each tap reads X and dY once.
+    MXNet slices the first axis without a copy. Chunks of about a million
+    elements keep each chunk of dY in cache for its k_h k_w products.
     """
     n_w, (o_h, o_w) = X.shape[1], dY.shape
-    length = o_h * n_w - (k_w - 1)  # the last window ends at X's last element
-    dYp = nd.pad(dY.reshape((1, 1, o_h, o_w)), mode='constant',
-                 pad_width=(0, 0, 0, 0, 0, 0, 0, k_w - 1)).reshape((-1,))[:length]  # (length,)
-    Xf = X.reshape((-1,))                                                         # (n_h n_w,)
-    taps = [nd.dot(Xf[a * n_w + b:a * n_w + b + length], dYp) for a in range(k_h) for b in range(k_w)]
-    return nd.concat(*taps, dim=0).reshape((k_h, k_w))
+    rows = max(1, (1 << 20) // n_w)                                      # rows of dY per chunk
+    Xf = X.reshape((-1,))                                                # (n_h n_w,)
+    taps = []
+    for top in range(0, o_h, rows):
+        m = min(rows, o_h - top)
+        length = m * n_w - (k_w - 1)                                     # the last window ends inside X
+        d = nd.pad(dY[top:top + m].reshape((1, 1, m, o_w)), mode='constant',
+                   pad_width=(0, 0, 0, 0, 0, 0, 0, k_w - 1)).reshape((-1,))[:length]  # (length,)
+        start = top * n_w
+        taps += [nd.dot(Xf[start + a * n_w + b:start + a * n_w + b + length], d)
+                 for a in range(k_h) for b in range(k_w)]                # k_h k_w of (1,)
+    return nd.concat(*taps, dim=0).reshape((-1, k_h * k_w)).sum(axis=0).reshape((k_h, k_w))
 
 
-def _graph(F, X, K, path, k_h, k_w, s, r):
-    """Y = corr2d(X, K) with F = mx.nd (run now) or mx.sym (build a CachedOp's graph).
+def _row_blocks(X, K, s, r, full, out):
+    """corr2d(X, K) on the row-block path (outside recording; see the module docstring).
 
-    X is (n_h, n_w), K (k_h, k_w), Y (o_h, o_w) = (n_h - k_h + 1, n_w - k_w + 1);
-    on the row-block path o_w = q s + r.
+    X is (n_h, n_w), K (k_h, k_w), Y (o_h, o_w) = (n_h - k_h + 1, n_w - k_w + 1),
+    or with ``full`` X padded by (p_h, p_w) = (k_h - 1, k_w - 1) zeros on each
+    side and Y (n_h + k_h - 1, n_w + k_w - 1). o_w = q s + r. Eager operators
+    on reshaped views: a CachedOp would copy at each reshape.
     """
-    x = F.expand_dims(F.expand_dims(X, axis=0), axis=0)                  # (1, 1, n_h, n_w)
-    if path == 'direct':
-        y = F.Convolution(data=x, weight=K.reshape((1, 1, k_h, k_w)), kernel=(k_h, k_w),
-                          num_filter=1, no_bias=True)                    # (1, 1, o_h, o_w)
-        return F.squeeze(y, axis=(0, 1))                                 # (o_h, o_w)
-    w = s + k_w - 1                                                      # the filters' window width
+    (n_h, n_w), (k_h, k_w) = X.shape, K.shape
+    p_h, p_w = (k_h - 1, k_w - 1) if full else (0, 0)
+    o_h, o_w = n_h + 2 * p_h - k_h + 1, n_w + 2 * p_w - k_w + 1
+    q, w = o_w // s, s + k_w - 1                                         # blocks per row, filter width
+    x = X.reshape((1, 1, n_h, n_w))                                      # (1, 1, n_h, n_w), a view
+    bank = _bank(K, s)                                                   # (s, 1, k_h, w): bank[j, 0, :, j:j+k_w] = K
+    y = nd.Convolution(data=x, weight=bank, kernel=(k_h, w), stride=(1, s), pad=(p_h, p_w),
+                       num_filter=s, no_bias=True)                       # (1, s, o_h, q): y[0, j, i, b] = Y[i, b s + j]
+    if r == 0:
+        if out is None:
+            return nd.transpose(y, axes=(0, 2, 3, 1)).reshape((o_h, o_w))  # (o_h, q s)
+        nd.transpose(y, axes=(0, 2, 3, 1), out=out.reshape((1, o_h, q, s)))
+        return out
+    Y = nd.transpose(y, axes=(0, 2, 3, 1)).reshape((o_h, q * s))         # (o_h, q s)
+    tail = nd.slice_axis(x, axis=3, begin=p_w - w, end=None)             # (1, 1, n_h, w - p_w): Y[:, o_w - s:] reads it
+    if full:
+        tail = nd.pad(tail, mode='constant', pad_width=(0, 0, 0, 0, p_h, p_h, 0, p_w))  # (1, 1, n_h + 2 p_h, w)
+    t = nd.Convolution(data=tail, weight=bank[s - r:], kernel=(k_h, w), num_filter=r,
+                       no_bias=True)                                     # (1, r, o_h, 1): Y[:, o_w - r:]
+    t = nd.transpose(t, axes=(0, 2, 3, 1)).reshape((o_h, r))             # (o_h, r)
+    return nd.concat(Y, t, dim=1, out=out)                               # (o_h, o_w)
+
+
+def _bank(K, s):
+    """The s filters of the row-block path, (s, 1, k_h, s + k_w - 1), by a cached graph."""
+    op = _cached_bank(K.shape, s)
+    return op(K)
+
+
+def _bank_graph(F, K, k_h, k_w, s):
+    """Filter j is K shifted j columns right in a window of width w = s + k_w - 1.
+
+    Tiling [K, 0 x s] s times and reading it back in rows of w = (k_w + s) - 1
+    shifts each copy one column further right: the "skewed tile".
+    """
+    w = s + k_w - 1
     bank = F.pad(K.reshape((1, 1, k_h, k_w)), mode='constant',
                  pad_width=(0, 0, 0, 0, 0, 0, 0, s))                     # (1, 1, k_h, k_w + s): [K, 0]
     bank = F.tile(bank, reps=(1, 1, 1, s))                               # (1, 1, k_h, s (k_w + s))
     bank = F.slice_axis(bank, axis=3, begin=0, end=s * w)                # (1, 1, k_h, s w)
-    bank = F.transpose(bank.reshape((k_h, s, w)), axes=(1, 0, 2))        # (s, k_h, w): bank[j, :, j:j+k_w] = K
-    bank = F.expand_dims(bank, axis=1)                                   # (s, 1, k_h, w)
-    y = F.Convolution(data=x, weight=bank, kernel=(k_h, w), stride=(1, s),
-                      num_filter=s, no_bias=True)                        # (1, s, o_h, q): y[0, j, i, b] = Y[i, b s + j]
-    Y = F.transpose(y, axes=(0, 2, 3, 1)).reshape((-3, -3))              # (o_h, q s)
-    if r == 0:
-        return Y
-    tail = F.slice_axis(x, axis=3, begin=-w, end=None)                   # (1, 1, n_h, w): window of Y[:, o_w - s:]
-    t = F.Convolution(data=tail, weight=F.slice_axis(bank, axis=0, begin=s - r, end=None),
-                      kernel=(k_h, w), num_filter=r, no_bias=True)       # (1, r, o_h, 1): Y[:, o_w - r:]
-    t = F.transpose(t, axes=(0, 2, 3, 1)).reshape((-3, -3))              # (o_h, r)
-    return F.concat(Y, t, dim=1)                                         # (o_h, o_w)
+    bank = F.transpose(bank.reshape((k_h, s, w)), axes=(1, 0, 2))        # (s, k_h, w)
+    return bank.reshape((s, 1, k_h, w))                                  # (s, 1, k_h, w)
 
 
-def _cached_graph(path, k_h, k_w, s, r, dtype):
-    """``_graph`` as a CachedOp and the names of its inputs in MXNet's order.
+def _cached_bank(k_shape, s):
+    """``_bank_graph`` as a CachedOp (one call instead of six), kept per kernel shape in an LRU.
 
-    Keyed by the kernel's shape, not the image's: the graph reshapes only
-    with MXNet's shape codes, so one CachedOp serves every image shape. The
-    row-block graph has a second output, each row's sum, to check for NaN/Inf.
-    No ``static_alloc``: buffers would stay alive for every shape seen.
+    Its one input is K: positional binding cannot go wrong. The arrays are
+    small (s k_h (s + k_w - 1)), and no image-sized buffer is kept.
     """
-    key = (path, k_h, k_w, s, r, np.dtype(dtype).name)
+    key = (k_shape, s)
     with _GRAPHS_LOCK:
         if key in _GRAPHS:
             _GRAPHS.move_to_end(key)
             return _GRAPHS[key]
-    X, K = mx.sym.var('X'), mx.sym.var('K')
-    Y = _graph(mx.sym, X, K, path, k_h, k_w, s, r)
-    if path != 'direct':
-        ones = mx.sym.ones_like(mx.sym.slice_axis(Y, axis=0, begin=0, end=1))  # (1, o_w)
-        Y = mx.sym.Group([Y, mx.sym.dot(Y, ones, transpose_b=True)])         # (o_h, o_w), (o_h, 1)
-    entry = nd.CachedOp(Y), Y.list_inputs()
+    op = nd.CachedOp(_bank_graph(mx.sym, mx.sym.var('K'), k_shape[0], k_shape[1], s))
     with _GRAPHS_LOCK:
-        entry = _GRAPHS.setdefault(key, entry)
+        op = _GRAPHS.setdefault(key, op)
         while len(_GRAPHS) > _GRAPHS_MAX:
             _GRAPHS.popitem(last=False)
-    return entry
+    return op
 
 
-def _corr2d_nonfinite(X, K, n_h, n_w, k_h, k_w):
+def _corr2d_nonfinite(X, K):
     """corr2d of X and K that hold NaN or +-Inf, with scipy's NaN and +-Inf.
 
     Y = corr2d(X0, K0) + N, where X0 and K0 have their non-finite entries set
@@ -310,6 +340,7 @@ def _corr2d_nonfinite(X, K, n_h, n_w, k_h, k_w):
     each a correlation of 0/1 masks (sums of non-negative terms: positive
     exactly where a count is).
     """
+    (n_h, n_w), (k_h, k_w) = X.shape, K.shape
     x, k = X.asnumpy(), K.asnumpy()
     ctx, dtype = X.context, X.dtype
 
@@ -324,7 +355,7 @@ def _corr2d_nonfinite(X, K, n_h, n_w, k_h, k_w):
         for a, b in pairs:
             if a.any() and b.any():
                 total += _corr2d(nd.array(a, ctx=ctx, dtype=dtype), nd.array(b, ctx=ctx, dtype=dtype),
-                                 n_h, n_w, k_h, k_w, exact=False).asnumpy()
+                                 exact=False).asnumpy()
         return total > 0
     inf_x, inf_k = mx_['pinf'] | mx_['ninf'], mk['pinf'] | mk['ninf']
     with autograd.pause():
@@ -336,4 +367,4 @@ def _corr2d_nonfinite(X, K, n_h, n_w, k_h, k_w):
     N = np.where(nan | (pos & neg), np.nan, np.where(pos, np.inf, np.where(neg, -np.inf, 0)))
     X0 = nd.where(nd.array(np.isfinite(x), ctx=ctx, dtype=dtype), X, nd.zeros_like(X))
     K0 = nd.where(nd.array(np.isfinite(k), ctx=ctx, dtype=dtype), K, nd.zeros_like(K))
-    return _corr2d(X0, K0, n_h, n_w, k_h, k_w, exact=False) + nd.array(N, ctx=ctx, dtype=dtype)
+    return _corr2d(X0, K0, exact=False) + nd.array(N, ctx=ctx, dtype=dtype)
