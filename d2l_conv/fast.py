@@ -174,13 +174,12 @@ def _corr2d(X, K, exact, full=False, out=None):
         # channel, stride s): this custom operator gives exact gradients by two
         # correlations (see _RowBlocks).
         return nd.Custom(X, K, op_type=_ROW_BLOCKS)
+    if exact:  # each row's sum: NaN or Inf where the row holds one (or the sum overflows)
+        check = nd.dot(X, nd.ones((n_w, 1), ctx=X.context, dtype=X.dtype))  # (n_h, 1)
     Y = _row_blocks(X, K, s, r, full, out)
-    if not exact:
+    if not exact or np.isfinite(check.asnumpy().sum() + K.asnumpy().sum()):
         return Y
-    check = nd.dot(Y, nd.ones((o_w, 1), ctx=Y.context, dtype=Y.dtype))   # (o_h, 1): each row's sum
-    if np.isfinite(check.asnumpy().sum()):
-        return Y
-    # Something is not finite (or the rows' sums overflow): redo it exactly.
+    # X or K is not all finite: redo it exactly.
     if full:
         X = nd.pad(X.reshape((1, 1, n_h, n_w)), mode='constant',
                    pad_width=(0, 0, 0, 0, p_h, p_h, p_w, p_w)).reshape((n_h + 2 * p_h, n_w + 2 * p_w))
@@ -285,10 +284,14 @@ def _row_blocks(X, K, s, r, full, out):
     tail = nd.slice_axis(x, axis=3, begin=p_w - w, end=None)             # (1, 1, n_h, w - p_w): Y[:, o_w - s:] reads it
     if full:
         tail = nd.pad(tail, mode='constant', pad_width=(0, 0, 0, 0, p_h, p_h, 0, p_w))  # (1, 1, n_h + 2 p_h, w)
-    t = nd.Convolution(data=tail, weight=bank[s - r:], kernel=(k_h, w), num_filter=r,
-                       no_bias=True)                                     # (1, r, o_h, 1): Y[:, o_w - r:]
-    t = nd.transpose(t, axes=(0, 2, 3, 1)).reshape((o_h, r))             # (o_h, r)
-    return nd.concat(Y, t, dim=1, out=out)                               # (o_h, o_w)
+    t = nd.Convolution(data=tail, weight=bank, kernel=(k_h, w), num_filter=s,
+                       no_bias=True)                                     # (1, s, o_h, 1): Y[:, o_w - s:]
+    t = nd.transpose(t[0, s - r:], axes=(1, 2, 0)).reshape((o_h, r))     # (o_h, r): Y[:, o_w - r:]
+    if out is None:
+        out = nd.empty((o_h, o_w), ctx=X.context, dtype=X.dtype)
+    out[:, :q * s] = Y                                                   # a slice assignment is 10x faster
+    out[:, q * s:] = t                                                   # than concat along axis 1
+    return out                                                           # (o_h, o_w)
 
 
 def _bank(K, s):
