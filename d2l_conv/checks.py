@@ -36,9 +36,9 @@ def check_corr_args(X, K, np_ok=False):
     if k_shape[0] > x_shape[0] or k_shape[1] > x_shape[1]:
         raise ValueError('kernel K of shape %s is larger than input X of shape %s'
                          % (k_shape, x_shape))
-    if X.context != K.context:
+    if X.ctx != K.ctx:  # .ctx: mx.np arrays warn on .context
         raise ValueError('X is on %s but K is on %s; move one with as_in_context'
-                         % (X.context, K.context))
+                         % (X.ctx, K.ctx))
     if X.dtype != K.dtype:
         raise TypeError('X is %s but K is %s; cast one with astype'
                         % (np.dtype(X.dtype).name, np.dtype(K.dtype).name))

@@ -177,7 +177,7 @@ def _corr2d(X, K, exact, full=False, out=None):
     if exact:  # each row's sum: NaN or Inf where the row holds one (or the sum overflows)
         check = nd.dot(X, nd.ones((n_w, 1), ctx=X.context, dtype=X.dtype))  # (n_h, 1)
     Y = _row_blocks(X, K, s, r, full, out)
-    if not exact or np.isfinite(check.asnumpy().sum() + K.asnumpy().sum()):
+    if not exact or (np.isfinite(check.asnumpy()).all() and np.isfinite(K.asnumpy()).all()):
         return Y
     # X or K is not all finite: redo it exactly.
     if full:
@@ -281,9 +281,12 @@ def _row_blocks(X, K, s, r, full, out):
         nd.transpose(y, axes=(0, 2, 3, 1), out=out.reshape((1, o_h, q, s)))
         return out
     Y = nd.transpose(y, axes=(0, 2, 3, 1)).reshape((o_h, q * s))         # (o_h, q s)
-    tail = nd.slice_axis(x, axis=3, begin=p_w - w, end=None)             # (1, 1, n_h, w - p_w): Y[:, o_w - s:] reads it
-    if full:
-        tail = nd.pad(tail, mode='constant', pad_width=(0, 0, 0, 0, p_h, p_h, 0, p_w))  # (1, 1, n_h + 2 p_h, w)
+    # The window that Y[:, o_w - s:] reads: X's columns from n_w + p_w - w on, padded.
+    start = n_w + p_w - w                                                # below 0 only with full and n_w < s
+    tail = nd.slice_axis(x, axis=3, begin=max(0, start), end=None)       # (1, 1, n_h, w - p_w + min(start, 0))
+    if full:  # p_w zeros on the right, and on the left if the window starts in the left padding
+        tail = nd.pad(tail, mode='constant', pad_width=(0, 0, 0, 0, p_h, p_h, max(0, -start), p_w))
+    # tail: (1, 1, n_h + 2 p_h, w)
     t = nd.Convolution(data=tail, weight=bank, kernel=(k_h, w), num_filter=s,
                        no_bias=True)                                     # (1, s, o_h, 1): Y[:, o_w - s:]
     t = nd.transpose(t[0, s - r:], axes=(1, 2, 0)).reshape((o_h, r))     # (o_h, r): Y[:, o_w - r:]
