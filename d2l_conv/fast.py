@@ -1,47 +1,53 @@
 """Fast, differentiable 2-D correlation and convolution: what the package adds to the page.
 
-``corr2d_fast(X, K)`` is built from MXNet operators that autograd can
-differentiate (pad, tile, slice, reshape, transpose, Convolution, concat), so it
-can sit in ``Conv2D(kernel_size, corr=corr2d_fast)`` and learn. None loops over
-pixels. It takes and returns legacy ``mx.nd`` arrays and ``mx.np`` arrays.
+``corr2d_fast(X, K)`` computes what the book's loop ``corr2d`` computes, with
+MXNet operators instead of a Python loop over pixels, differentiably in X and
+K (so ``Conv2D(kernel_size, corr=corr2d_fast)`` learns), with NaN and +-Inf
+where ``scipy.signal.correlate2d`` puts them, for legacy ``mx.nd`` and
+``mx.np`` arrays. This docstring is the one place that says which path runs
+when, and why; the numbers are from ``benchmarks/bench_corr2d.py``.
 
-Which path runs, and why (measured with ``benchmarks/bench_corr2d.py``):
+Paths, with (o_h, o_w) the output's shape:
 
 * **1x1 kernel**: ``X * K``, one broadcast multiply.
-* **Direct**: one ``Convolution`` with one input and one output channel, for
-  outputs narrower than two row blocks or smaller than ``_DIRECT_MAX_PIXELS``
-  with at most ``_DIRECT_MAX_TAPS`` taps. MXNet's CPU convolution handles one
-  channel poorly (a 7x7 kernel on a 1024x1024 image takes a quarter of a
-  second), but on small inputs nothing beats one operator call.
-* **Row blocks** (everything else): each output row is cut into blocks of
-  ``s = _BLOCK`` columns, and one ``Convolution`` with ``s`` filters computes
-  all of them. Filter ``j`` is K shifted ``j`` columns right inside a window of
-  ``(k_h, s + k_w - 1)``, and the convolution steps ``s`` columns at a time,
-  so its output channel ``j`` at block ``q`` is ``Y[i, q s + j]``. oneDNN runs
-  this many-filter, strided form well (for kernels up to 31x31 and more), and
-  one transpose turns its ``(s, o_h, q)`` output into Y's row layout. When
-  ``s`` does not divide the output width, the last ``r`` columns come from the
-  last ``s`` filters on the image's last window, and are concatenated.
-  The filter bank is made from K by pad, tile, slice and reshape (the "skewed
-  tile" trick: tiling ``[K, 0 x s]`` s times and reading it with a row length
-  one shorter shifts each copy one column right), so gradients reach K and no
-  constant array is shared between calls or graphs.
+* **Direct**, for outputs narrower than ``2 * _BLOCK`` columns, or at most
+  ``_DIRECT_MAX_PIXELS`` pixels with at most ``_DIRECT_MAX_TAPS`` taps: one
+  ``Convolution`` with one input and one output channel. MXNet's CPU
+  convolution handles a single channel poorly (5x5 on 2048x2050: 40 ms; 7x7 on
+  1024x1024: 260 ms), but on small images one operator call beats everything.
+* **Row blocks**, everything else. Each output row is cut into blocks of
+  ``s = _BLOCK`` columns, and one ``Convolution`` with s filters computes all
+  blocks at once: filter j is K shifted j columns right in a window of
+  ``(k_h, w)``, ``w = s + k_w - 1``, and the convolution steps s columns, so
+  its output channel j at block b is ``Y[i, b s + j]``. oneDNN runs this
+  16-filter form near its best for every kernel size tried (3x3 to 31x31), and
+  one transpose turns its ``(s, o_h, o_w / s)`` output into Y's rows. When s
+  does not divide o_w, the last ``r = o_w mod s`` columns come from the same
+  filters on the image's last window, and two slice assignments put the parts
+  together. The filter bank is a small cached graph of K (pad, tile, slice,
+  reshape: tiling ``[K, 0 x s]`` s times and reading it back in rows one
+  shorter shifts each copy one column further), kept per kernel shape in an
+  LRU of ``_GRAPHS_MAX`` entries; the image-sized operators run eagerly on
+  reshaped views, since a CachedOp copies at each reshape, and no buffer
+  outlives a call (memory behaves as with ``nd.Convolution``).
 
-The filter bank's zeros multiply image pixels next to each window: a NaN or
-Inf there would leak into ``s`` neighbouring outputs (``0 * inf = nan``). So
-the row-block path checks its result (one matrix-vector product, about a
-tenth of the convolution's time); when anything is not finite, it correlates
-the finite parts and adds, from exact correlations of 0/1 masks, NaN and +-Inf
-where ``scipy.signal.correlate2d`` has them.
+NaN and Inf. The bank's zeros multiply pixels beside each window, and
+``0 * nan`` is NaN: one NaN would spread to 16 outputs per row. The row-block
+path therefore checks X's row sums (one matrix-vector product) and K; when
+either holds a NaN or Inf (or a row sum overflows), it correlates X and K with
+those entries set to 0 and adds NaN, +Inf or -Inf where some product
+``X[i+a, j+b] K[a, b]`` is NaN, +Inf or -Inf, from correlations of 0/1 masks
+(``_corr2d_nonfinite``): scipy's values, exactly. The direct path has no
+structural zeros and needs no check.
 
-Outside ``autograd.record()`` the direct and row-block graphs run as one MXNet
-``CachedOp`` call (saving 7-10 operator calls of ~20 us each). CachedOps are
-kept per kernel shape in a small LRU (``_GRAPHS``), not per image shape, and
-without static allocation, so any number of image shapes reuse them and no
-buffers outlive a call: memory behaves as with ``nd.Convolution``. Under
-recording the same graph runs eagerly, with fresh arrays in every call, so any
-number of graphs can be alive and threads can train at once (and MXNet 1.9.1's
-CachedOp backward fails on oneDNN transposes of 8 or more channels).
+Gradients. Under ``autograd.record()`` the direct path is recorded as it is.
+The row-block path runs as a custom operator (``_RowBlocks``), because
+Convolution's own backward for one input channel and stride s is slow:
+``dX = corr2d(dY padded by k - 1, K flipped)`` by the row-block path itself
+(with Convolution's padding), and ``dK[a, b] = sum(X[a:a+o_h, b:b+o_w] * dY)``
+as ``k_h k_w`` dot products of flat views (``_kernel_grad``). Every call
+builds its own operator and arrays, so any number of graphs can be alive, and
+threads can train at once.
 """
 import collections
 import threading
@@ -59,7 +65,7 @@ __all__ = ['corr2d_fast', 'convolve2d']
 _BLOCK = 16                 # s: output columns per row block (the number of filters)
 _DIRECT_MAX_TAPS = 25       # kernels up to 5x5 ...
 _DIRECT_MAX_PIXELS = 1 << 15  # ... on outputs up to this size take the direct path
-_GRAPHS_MAX = 32            # CachedOps kept, one per (kernel shape, block, remainder, path)
+_GRAPHS_MAX = 32            # filter-bank CachedOps kept, one per (kernel shape, block)
 
 _GRAPHS = collections.OrderedDict()
 _GRAPHS_LOCK = threading.Lock()
@@ -304,8 +310,8 @@ def _row_blocks(X, K, s, r, full, out):
 
 def _bank(K, s):
     """The s filters of the row-block path, (s, 1, k_h, s + k_w - 1), by a cached graph."""
-    op = _cached_bank(K.shape, s)
-    return op(K)
+    op, names = _cached_bank(K.shape, s)
+    return op(*[{'K': K}[name] for name in names])  # inputs bound by name, in the CachedOp's order
 
 
 def _bank_graph(F, K, k_h, k_w, s):
@@ -324,22 +330,22 @@ def _bank_graph(F, K, k_h, k_w, s):
 
 
 def _cached_bank(k_shape, s):
-    """``_bank_graph`` as a CachedOp (one call instead of six), kept per kernel shape in an LRU.
-
-    Its one input is K: positional binding cannot go wrong. The arrays are
-    small (s k_h (s + k_w - 1)), and no image-sized buffer is kept.
+    """``_bank_graph`` as a CachedOp (one call instead of six) and its input names, kept per
+    kernel shape in an LRU of ``_GRAPHS_MAX``. Its arrays are small (s k_h (s + k_w - 1)):
+    no image-sized buffer is kept, however many image shapes are seen.
     """
     key = (k_shape, s)
     with _GRAPHS_LOCK:
         if key in _GRAPHS:
             _GRAPHS.move_to_end(key)
             return _GRAPHS[key]
-    op = nd.CachedOp(_bank_graph(mx.sym, mx.sym.var('K'), k_shape[0], k_shape[1], s))
+    graph = _bank_graph(mx.sym, mx.sym.var('K'), k_shape[0], k_shape[1], s)
+    entry = nd.CachedOp(graph), graph.list_inputs()
     with _GRAPHS_LOCK:
-        op = _GRAPHS.setdefault(key, op)
+        entry = _GRAPHS.setdefault(key, entry)
         while len(_GRAPHS) > _GRAPHS_MAX:
             _GRAPHS.popitem(last=False)
-    return op
+    return entry
 
 
 def _corr2d_nonfinite(X, K):
