@@ -23,13 +23,17 @@ TOL = dict(rtol=1e-4, atol=1e-4)  # float32 sums of up to a few hundred terms of
 
 @contextlib.contextmanager
 def row_blocks(block):
-    """Send every shape with an output at least 2 * block wide down the row-block path."""
-    saved = fast._BLOCK, fast._DIRECT_MAX_PIXELS
-    fast._BLOCK, fast._DIRECT_MAX_PIXELS = block, 0
+    """Send every shape with an output at least 2 * block wide down the row-block path
+    (block='fft': every kernel of 2 taps or more down the FFT path)."""
+    saved = fast._BLOCK, fast._DIRECT_MAX_PIXELS, fast._FFT_MIN_TAPS
+    if block == 'fft':
+        fast._FFT_MIN_TAPS = 2
+    else:
+        fast._BLOCK, fast._DIRECT_MAX_PIXELS, fast._FFT_MIN_TAPS = block, 0, 10 ** 9
     try:
         yield
     finally:
-        fast._BLOCK, fast._DIRECT_MAX_PIXELS = saved
+        fast._BLOCK, fast._DIRECT_MAX_PIXELS, fast._FFT_MIN_TAPS = saved
 
 
 @st.composite
@@ -52,9 +56,9 @@ def test_against_scipy(XK):
 
 
 @settings(max_examples=60, deadline=None)
-@given(image_and_kernel(max_side=40), st.sampled_from([2, 3, 4, 5, 8]))
-def test_row_block_path_against_scipy(XK, block):
-    """Forward and both gradients, with blocks of 2 to 8 columns: every remainder r = o_w mod s occurs."""
+@given(image_and_kernel(max_side=40), st.sampled_from([2, 3, 4, 5, 8, 'fft']))
+def test_row_block_and_fft_paths_against_scipy(XK, block):
+    """Forward and both gradients, with blocks of 2 to 8 columns (every remainder r = o_w mod s), and by FFT."""
     X, K = XK
     Xn, Kn = nd.array(X, dtype='float64'), nd.array(K, dtype='float64')
     Xn.attach_grad()
@@ -106,7 +110,7 @@ def test_gradient_of_k_alone_and_accumulated(shape):
 
 def test_agrees_with_nd_convolution_on_large_odd_shapes():
     rng = np.random.default_rng(6)
-    for shape, kshape in [((257, 263), (11, 11)), ((131, 301), (5, 31))]:
+    for shape, kshape in [((257, 263), (11, 11)), ((131, 301), (5, 31)), ((200, 190), (31, 31))]:  # 31x31: FFT
         X, K = nd.array(rng.standard_normal(shape)), nd.array(rng.standard_normal(kshape))
         ref = nd.Convolution(X.reshape((1, 1) + shape), K.reshape((1, 1) + kshape), kernel=kshape,
                              num_filter=1, no_bias=True)
@@ -147,7 +151,7 @@ def assert_special_values_equal(Y, ref):
 
 
 @pytest.mark.parametrize('case', SPECIAL)
-@pytest.mark.parametrize('block', [None, 4])  # the natural path (row blocks at this size), and blocks of 4
+@pytest.mark.parametrize('block', [None, 4, 'fft'])  # the natural path (row blocks here), blocks of 4, FFT
 def test_nan_and_inf_where_scipy_puts_them(case, block):
     rng = np.random.default_rng(7)
     X, K = _special(case, rng.standard_normal((200, 203)).astype(np.float32),
@@ -187,20 +191,24 @@ def test_one_nan_pixel_in_a_large_image():
 
 # --- live graphs, threads, memory --------------------------------------------------------------------
 
-@pytest.mark.parametrize('shape', [(40, 50), (512, 512)])
-def test_two_live_graphs(shape):
+@pytest.mark.parametrize('shape, block', [((40, 50), None), ((512, 512), None), ((100, 120), 'fft')])
+def test_two_live_graphs(shape, block):
     rng = np.random.default_rng(10)
     X1, X2 = nd.array(rng.standard_normal(shape)), nd.array(rng.standard_normal(shape))
     K = nd.array(rng.standard_normal((3, 3)))
+    grads = []
     K.attach_grad()
-    with autograd.record():
-        l1 = corr2d_fast(X1, K).sum()
-    with autograd.record():
-        l2 = corr2d_fast(X2, K).sum()
+    with row_blocks(block) if block else contextlib.nullcontext():
+        with autograd.record():
+            l1 = corr2d_fast(X1, K).sum()
+        with autograd.record():
+            l2 = corr2d_fast(X2, K).sum()
+        for loss in (l1, l2):
+            loss.backward()
+            grads.append(K.grad.copy())
     ones = np.ones((shape[0] - 2, shape[1] - 2))
-    for loss, X in [(l1, X1), (l2, X2)]:
-        loss.backward()
-        np.testing.assert_allclose(K.grad.asnumpy(), scipy.signal.correlate2d(X.asnumpy(), ones, mode='valid'),
+    for grad, X in zip(grads, (X1, X2)):
+        np.testing.assert_allclose(grad.asnumpy(), scipy.signal.correlate2d(X.asnumpy(), ones, mode='valid'),
                                    rtol=1e-4, atol=3e-2)
 
 
