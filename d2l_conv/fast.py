@@ -15,11 +15,14 @@ Paths, with (o_h, o_w) the output's shape:
   ``Convolution`` with one input and one output channel. MXNet's CPU
   convolution handles a single channel poorly (5x5 on 2048x2050: 40 ms; 7x7 on
   1024x1024: 260 ms), but on small images one operator call beats everything.
-* **FFT**, for kernels of ``_FFT_MIN_TAPS`` (16x16) taps or more when scipy
+* **FFT**, for kernels of ``_FFT_MIN_TAPS`` (20x20) taps or more when scipy
   is installed: real FFTs of X and the flipped K (``scipy.fft``, single
-  precision for float32, all cores). Beyond 15x15 the FFT's cost, which does
-  not grow with the kernel, beats the row blocks (31x31 on 1023x1023: 5 ms
-  against 16 ms; 15x15: a tie). Without scipy these kernels take the row blocks.
+  precision for float32, all cores). From about 20x20 the FFT's cost, which
+  does not grow with the kernel, beats the row blocks (31x31 on 1023x1023:
+  4 ms against 16 ms; 16x16: a tie). Its rounding error scales with the
+  largest ``|X| * sum|K|`` in the image rather than each window's (float64
+  is 3-4x slower here, so float32 stays float32). Without scipy these kernels
+  take the row blocks.
 * **Row blocks**, everything else. Each output row is cut into blocks of
   ``s = _BLOCK`` columns, and one ``Convolution`` with s filters computes all
   blocks at once: filter j is K shifted j columns right in a window of
@@ -72,7 +75,7 @@ _DIRECT_MAX_TAPS = 25       # kernels up to 5x5 ...
 _DIRECT_MAX_PIXELS = 1 << 15  # ... on outputs up to this size take the direct path
 _GRAPHS_MAX = 32            # filter-bank CachedOps kept, one per (kernel shape, block)
 
-_FFT_MIN_TAPS = 256         # kernels of 16x16 and more take the FFT path (with scipy)
+_FFT_MIN_TAPS = 400         # kernels of 20x20 taps and more take the FFT path (with scipy)
 
 _GRAPHS = collections.OrderedDict()
 _GRAPHS_LOCK = threading.Lock()
