@@ -94,18 +94,23 @@ def test_gradients_closed_form(shape, kshape):
 
 
 @pytest.mark.parametrize('shape', [(40, 50), (300, 333)])  # direct and row-block paths
-def test_gradient_of_k_alone_and_accumulated(shape):
-    """X without a gradient (as in training) still gives K's; grad_req='add' adds."""
+@pytest.mark.parametrize('which', ['K', 'X'])
+def test_gradient_of_one_input_alone_and_accumulated(shape, which):
+    """Only K (as in training) or only X needs a gradient: it is still written; grad_req='add' adds."""
     rng = np.random.default_rng(5)
     X, K = nd.array(rng.standard_normal(shape)), nd.array(rng.standard_normal((3, 3)))
-    K.attach_grad(grad_req='add')
+    (K if which == 'K' else X).attach_grad(grad_req='add')
     for _ in range(2):
         with autograd.record():
             loss = corr2d_fast(X, K).sum()
         loss.backward()
     ones = np.ones((shape[0] - 2, shape[1] - 2))
-    np.testing.assert_allclose(K.grad.asnumpy(), 2 * scipy.signal.correlate2d(X.asnumpy(), ones, mode='valid'),
-                               rtol=1e-4, atol=1e-2)
+    if which == 'K':
+        np.testing.assert_allclose(K.grad.asnumpy(), 2 * scipy.signal.correlate2d(X.asnumpy(), ones, mode='valid'),
+                                   rtol=1e-4, atol=1e-2)
+    else:
+        np.testing.assert_allclose(X.grad.asnumpy(), 2 * scipy.signal.convolve2d(ones, K.asnumpy(), mode='full'),
+                                   **TOL)
 
 
 def test_agrees_with_nd_convolution_on_large_odd_shapes():
@@ -213,7 +218,7 @@ def test_two_live_graphs(shape, block):
 
 
 def test_training_in_threads():
-    """Three threads train the chapter's Conv2D with corr2d_fast at once (row-block path)."""
+    """Four threads train the chapter's Conv2D with corr2d_fast at once (row-block path), X's gradient too."""
     true_K = nd.array([[1, -1, 0.5], [0, 2, 1], [1, 1, -1]])
     results = {}
 
@@ -221,6 +226,7 @@ def test_training_in_threads():
         try:
             X = nd.array(np.random.default_rng(seed).standard_normal((200, 230)))
             Y = corr2d_fast(X, true_K)
+            X.attach_grad()  # the backward computes dX as well: it waits on MXNet's engine in every thread
             layer = Conv2D((3, 3), corr=corr2d_fast)
             layer.initialize(mx.init.Constant(0.1))
             for _ in range(40):
@@ -234,12 +240,13 @@ def test_training_in_threads():
             results[seed] = e
 
     assert fast._plan(198, 228, 3, 3)[0] == 'blocks'
-    threads = [threading.Thread(target=train, args=(seed,)) for seed in range(3)]
+    threads = [threading.Thread(target=train, args=(seed,), daemon=True) for seed in range(4)]
     for t in threads:
         t.start()
     for t in threads:
-        t.join()
-    for seed in range(3):
+        t.join(timeout=60)
+    assert not any(t.is_alive() for t in threads), 'deadlock'
+    for seed in range(4):
         assert not isinstance(results[seed], Exception), results[seed]
         np.testing.assert_allclose(results[seed], true_K.asnumpy(), atol=1e-2)
 
