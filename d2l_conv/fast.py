@@ -41,8 +41,11 @@ Paths, with (o_h, o_w) the output's shape:
 
 NaN and Inf. The bank's zeros multiply pixels beside each window, and
 ``0 * nan`` is NaN: one NaN would spread to 16 outputs per row (and to all of
-them through an FFT). The row-block and FFT paths therefore check X's row sums (one matrix-vector product) and K; when
-either holds a NaN or Inf (or a row sum overflows), it correlates X and K with
+them through an FFT). The row-block and FFT paths therefore check X and K:
+images up to ``_HOST_CHECK_MAX`` pixels by numpy on the calling thread while
+MXNet convolves (waiting on MXNet's engine costs more under load), larger ones
+by their row sums (one matrix-vector product). When X or K holds a NaN or Inf
+(or a row sum overflows), the path correlates X and K with
 those entries set to 0 and adds NaN, +Inf or -Inf where some product
 ``X[i+a, j+b] K[a, b]`` is NaN, +Inf or -Inf, from correlations of 0/1 masks
 (``_corr2d_nonfinite``): scipy's values, exactly. The direct path has no
@@ -76,6 +79,7 @@ _DIRECT_MAX_PIXELS = 1 << 15  # ... on outputs up to this size take the direct p
 _GRAPHS_MAX = 32            # filter-bank CachedOps kept, one per (kernel shape, block)
 
 _FFT_MIN_TAPS = 400         # kernels of 20x20 taps and more take the FFT path (with scipy)
+_HOST_CHECK_MAX = 1 << 20   # images up to this size are checked for NaN/Inf by numpy, larger by MXNet
 
 _GRAPHS = collections.OrderedDict()
 _GRAPHS_LOCK = threading.Lock()
@@ -194,11 +198,14 @@ def _corr2d(X, K, exact, full=False, out=None):
         # channel, stride s): this custom operator gives exact gradients by two
         # correlations (see _RowBlocks).
         return nd.Custom(X, K, op_type=_ROW_BLOCKS)
-    if exact:  # each row's sum: NaN or Inf where the row holds one (or the sum overflows)
+    on_host = n_h * n_w <= _HOST_CHECK_MAX
+    if exact and not on_host:  # each row's sum: NaN or Inf where the row holds one (or the sum overflows)
         check = nd.dot(X, nd.ones((n_w, 1), ctx=X.context, dtype=X.dtype))  # (n_h, 1)
     if path == 'blocks':
-        Y = _row_blocks(X, K, s, r, full, out)  # queued behind the check, read after it
-    if not exact or (np.isfinite(check.asnumpy()).all() and np.isfinite(K.asnumpy()).all()):
+        Y = _row_blocks(X, K, s, r, full, out)  # queued; runs while this thread checks
+    # Small X: copied and checked here while MXNet convolves (no wait for its engine).
+    if not exact or (np.isfinite(X.asnumpy() if on_host else check.asnumpy()).all()
+                     and np.isfinite(K.asnumpy()).all()):
         return Y if path == 'blocks' else _fft_corr(X, K, full, out)
     # X or K is not all finite: redo it exactly.
     if full:
