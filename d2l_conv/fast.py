@@ -19,7 +19,7 @@ Paths, with (o_h, o_w) the output's shape:
   is installed: real FFTs of X and the flipped K (``scipy.fft``, single
   precision for float32, all cores). From about 20x20 the FFT's cost, which
   does not grow with the kernel, beats the row blocks (31x31 on 1023x1023:
-  4 ms against 16 ms; 16x16: a tie). Its rounding error scales with the
+  about 5 ms against 16 ms; 16x16: a tie). Its rounding error scales with the
   largest ``|X| * sum|K|`` in the image rather than each window's (float64
   is 3-4x slower here, so float32 stays float32). Without scipy these kernels
   take the row blocks.
