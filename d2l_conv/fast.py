@@ -178,8 +178,9 @@ def _plan(o_h, o_w, k_h, k_w):
 def _corr2d(X, K, exact, full=False, out=None):
     """corr2d of float X and K (legacy NDArrays), by the path ``_plan`` picks.
 
-    With ``exact``, a row-block result that is not all finite is recomputed by
-    ``_corr2d_nonfinite``; without, it is returned as it is (for finite input).
+    With ``exact``, X and K are checked first on the row-block and FFT paths,
+    and ``_corr2d_nonfinite`` computes the result if they hold NaN or Inf;
+    without, the result is returned as it is (for input known to be finite).
     ``full`` pads X with k - 1 zeros on every side (for the gradient in X), and
     ``out``, outside recording, receives the result.
     """
@@ -195,8 +196,8 @@ def _corr2d(X, K, exact, full=False, out=None):
         return y.reshape((o_h, o_w)) if out is None else y.reshape((o_h, o_w)).copyto(out)
     if autograd.is_recording():
         # Convolution's own backward for the row-block graph is slow (one input
-        # channel, stride s): this custom operator gives exact gradients by two
-        # correlations (see _RowBlocks).
+        # channel, stride s): this custom operator gives the gradients by two
+        # more correlations (see _RowBlocks).
         return nd.Custom(X, K, op_type=_ROW_BLOCKS)
     on_host = n_h * n_w <= _HOST_CHECK_MAX
     if exact and not on_host:  # each row's sum: NaN or Inf where the row holds one (or the sum overflows)
@@ -222,12 +223,14 @@ _ROW_BLOCKS = 'd2l_conv_corr2d_row_blocks'
 
 
 class _RowBlocks(mx.operator.CustomOp):
-    """corr2d on the row-block path, with its gradients as correlations.
+    """corr2d on the row-block or FFT path, with its gradients as correlations.
 
     With Y = corr2d(X, K) and the loss's gradient dY (o_h, o_w):
     dX = corr2d(dY padded by (k_h - 1, k_w - 1) zeros on every side, K flipped),
-    run by the forward path itself; dK[a, b] = sum(X[a:a+o_h, b:b+o_w] * dY),
-    by ``_kernel_grad``. Each call builds its own operator: no shared state.
+    by the forward paths themselves; dK[a, b] = sum(X[a:a+o_h, b:b+o_w] * dY),
+    by ``_kernel_grad`` or by FFT. Each call builds its own operator: no shared
+    state. A CustomOp runs on threads of its own, where waiting on MXNet's
+    engine is safe (see DEVELOPERS.md for autograd.Function).
     """
 
     def forward(self, is_train, req, in_data, out_data, aux):
