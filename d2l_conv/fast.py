@@ -79,7 +79,7 @@ _DIRECT_MAX_PIXELS = 1 << 15  # ... on outputs up to this size take the direct p
 _GRAPHS_MAX = 32            # filter-bank CachedOps kept, one per (kernel shape, block)
 
 _FFT_MIN_TAPS = 400         # kernels of 20x20 taps and more take the FFT path (with scipy)
-_HOST_CHECK_MAX = 1 << 20   # images up to this size are checked for NaN/Inf by numpy, larger by MXNet
+_HOST_CHECK_MAX = 1 << 21   # images up to this size are checked for NaN/Inf by numpy, larger by MXNet
 
 _GRAPHS = collections.OrderedDict()
 _GRAPHS_LOCK = threading.Lock()
