@@ -29,8 +29,9 @@ def check_context(ctx):
         raise TypeError('ctx must be an mx.Context such as mx.cpu() or mx.gpu(0), got %r' % (ctx,))
     if ctx.device_type == 'gpu' and ctx.device_id >= num_gpus():
         if not mx.runtime.Features().is_enabled('CUDA'):
-            raise ValueError('%s requested, but this mxnet is a CPU-only build; install a CUDA '
-                             'build instead, e.g. pip install mxnet-cu112==1.9.1' % ctx)
+            raise ValueError('%s requested, but this mxnet is a CPU-only build; for a GPU, first '
+                             'pip uninstall mxnet, then pip install --no-deps mxnet-cu112==1.9.1 (it needs '
+                             'the NVIDIA driver, CUDA 11.2, cuDNN 8 and NCCL 2)' % ctx)
         raise ValueError('%s requested, but MXNet sees %d GPU(s); check nvidia-smi and '
                          'CUDA_VISIBLE_DEVICES' % (ctx, num_gpus()))
     return ctx
