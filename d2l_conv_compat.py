@@ -6,17 +6,20 @@ time that numpy has since removed (``np.bool`` in 1.24; ``np.PZERO``, ``np.NAN``
 fails with an ``AttributeError`` on current numpy. This module changes exactly
 this, and only while a module named ``mxnet`` or ``mxnet.*`` is being executed:
 
-* a numpy attribute that does not exist resolves to a placeholder: numpy's own
+* a numpy attribute that does not exist, read by MXNet's code (the reading
+  frame's module is ``mxnet`` or ``mxnet.*``), resolves to a placeholder: numpy's own
   documented value for the removed constants (``PZERO = 0.0``, ``NZERO = -0.0``,
   ``NAN = NaN = nan``, ``PINF = Inf = Infinity = infty = inf``, ``NINF = -inf``),
   and otherwise a function that raises ``RuntimeError`` naming the removed numpy
   function when it is called (``mx.np.alltrue`` and the like: as numpy 1.20-1.23
   did for its removed financial functions);
-* on numpy 1.24-1.26 only, ``numpy.bool = bool`` is bound for the rest of the
-  process (numpy < 1.24 had this alias; numpy 2 has ``numpy.bool`` again), since
-  MXNet also uses it at run time (boolean indexing of ``mx.np`` arrays).
+* on numpy 1.24-1.26 only, ``numpy.bool = numpy.bool_`` is bound for the rest
+  of the process (numpy < 1.24 had ``np.bool``; numpy 2 has it again, as this
+  same type), since MXNet also uses it at run time (boolean indexing of
+  ``mx.np`` arrays).
 
-After the import numpy is as it was, but for that ``numpy.bool``. Where numpy
+Other code, such as scipy importing meanwhile, sees numpy as it is. After the
+import numpy is as it was, but for that ``numpy.bool``. Where numpy
 has every name MXNet asks for (numpy <= 1.23), nothing is bound at all.
 
 How it takes effect: installing d2l_conv puts ``d2l_conv_compat.pth`` into
@@ -96,7 +99,10 @@ def _patched_getattr(name):
     try:
         return _numpy_getattr(name)
     except AttributeError as error:
-        if name.startswith('_'):  # dunder probes (__path__, __wrapped__, ...) stay misses
+        # Only mxnet's own lines get placeholders: what else runs meanwhile (scipy.stats,
+        # which mxnet.contrib imports) probes numpy with hasattr and must see the truth.
+        caller = sys._getframe(1).f_globals.get('__name__') or ''
+        if name.startswith('_') or not (caller == 'mxnet' or caller.startswith('mxnet.')):
             raise
         return _placeholder(name, error)
 
@@ -114,7 +120,7 @@ def _enter():
             warnings.simplefilter('ignore')
             has_bool = hasattr(numpy, 'bool')
         if not has_bool:  # numpy 1.24-1.26
-            numpy.bool = bool
+            numpy.bool = numpy.bool_  # what numpy 2 calls np.bool
         original = numpy.__dict__.get('__getattr__')
         if original is not None:
             _numpy_getattr = original
