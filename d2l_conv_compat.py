@@ -62,6 +62,12 @@ def install():
     """Add the mxnet import hook to ``sys.meta_path`` once; a no-op when switched off.
 
     Returns True when the hook is in place.
+
+    >>> import d2l_conv_compat
+    >>> d2l_conv_compat.install()  # again: the .pth did it at start-up
+    True
+    >>> sum(isinstance(f, d2l_conv_compat._Finder) for f in sys.meta_path)
+    1
     """
     if not enabled():
         return False
