@@ -138,3 +138,16 @@ def test_installed_hook_lets_in1_run_as_printed():
                          capture_output=True, text=True, timeout=120)
     assert res.returncode == 0, res.stderr
     assert res.stdout == '\n[6.]\n<NDArray 1 @cpu(0)>\n'
+
+
+def test_untested_newer_python_gets_one_warning_line():
+    rc, out, err = python("""
+import sys, warnings
+sys.version_info = (3, 14, 0, 'final', 0)
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter('always')
+    import d2l_conv
+print([str(w.message) for w in caught if w.category is RuntimeWarning])
+""")
+    assert rc == 0, err
+    assert out == "['d2l_conv is tested on Python 3.8 to 3.13, not on 3.14']\n"
