@@ -152,12 +152,11 @@ def write_or_exit(parser, path, write, check=None):
     """``atomic_write(path, write, check)``; any failure exits with status 1 and one line."""
     from mxnet.base import MXNetError
 
-    from .files import atomic_write
+    from .files import atomic_write, error_line
     try:
         atomic_write(path, write, check)
     except (OSError, ValueError, MXNetError) as e:
-        reason = getattr(e, 'strerror', None) or (str(e).strip().splitlines() or [type(e).__name__])[0]
-        fail(parser, 'cannot write %s: %s' % (path, reason))
+        fail(parser, 'cannot write %s: %s' % (path, error_line(e)))
 
 
 def run(main):

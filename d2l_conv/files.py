@@ -11,7 +11,7 @@ import shutil
 import stat
 import tempfile
 
-__all__ = ['check_writable', 'atomic_write']
+__all__ = ['check_writable', 'atomic_write', 'error_line']
 
 
 def _stat(path):
@@ -63,6 +63,27 @@ def check_writable(path):
     except OSError as e:
         raise ValueError('cannot write in directory %s: %s' % (directory, e.strerror))
     return path
+
+
+def error_line(e):
+    """One line that says what went wrong in exception ``e``: an OSError's strerror, else the
+    message, without the C++ traceback that an MXNetError carries.
+
+    Examples
+    --------
+    >>> error_line(FileNotFoundError(2, 'No such file or directory'))
+    'No such file or directory'
+    >>> error_line(ValueError('Traceback (most recent call last):\\n  File "x.cc", line 1\\nMXNetError: bad magic'))
+    'bad magic'
+    """
+    if isinstance(e, OSError) and e.strerror:
+        return e.strerror
+    lines = [line.strip() for line in str(e).splitlines() if line.strip()]
+    for line in lines:
+        if line.startswith('MXNetError: '):
+            return line[len('MXNetError: '):]
+    lines = [line for line in lines if not line.startswith(('Traceback (most recent call last)', 'File "'))]
+    return lines[0] if lines else type(e).__name__
 
 
 def _umask():
@@ -133,9 +154,8 @@ def atomic_write(path, write, check=None):
             try:
                 check(tmp)
             except Exception as e:
-                reason = (str(e).strip().splitlines() or [type(e).__name__])[0]
                 raise OSError(errno.EIO, 'the written file does not read back (is the disk full?): %s'
-                              % reason)
+                              % error_line(e))
         if through:
             with open(tmp, 'rb') as src, open(target, 'wb') as dst:  # a device ignores O_TRUNC
                 shutil.copyfileobj(src, dst)

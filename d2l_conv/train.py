@@ -121,11 +121,13 @@ def train_kernel(X, Y, conv2d=None, num_iters=10, lr=3e-2, ctx=None, log=print):
 
 def _check_lr(lr):
     """``lr`` as a float: a real number, finite, at least the smallest normal float."""
+    if not isinstance(lr, numbers.Real) or isinstance(lr, bool) or not lr > 0:  # NaN is not > 0
+        raise ValueError('lr must be a positive finite number, got %s' % reprlib.repr(lr))
     try:
-        value = float(lr) if isinstance(lr, numbers.Real) and not isinstance(lr, bool) else None
-    except OverflowError:  # an int or Fraction beyond float's range
+        value = float(lr)
+    except OverflowError:  # an int or a Fraction beyond float's range
         value = math.inf
-    if value is None or not 0 < value < math.inf:
+    if value == math.inf:
         raise ValueError('lr must be a positive finite number, got %s' % reprlib.repr(lr))
     if value < sys.float_info.min:
         raise ValueError('lr must be at least %r (the smallest normal float; MXNet cannot take a smaller '
