@@ -96,7 +96,7 @@ def test_a_fifo_is_written_through(tmp_path):
     fifo = tmp_path / 'fifo'
     os.mkfifo(str(fifo))
     received = []
-    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)  # never blocks exit
     reader.start()
 
     def write(tmp):
