@@ -47,6 +47,8 @@ def check_writable(path):
     if not path:
         raise ValueError('the path is empty')
     target = os.path.realpath(path)  # a symbolic link's target is what gets written
+    if os.path.islink(target):  # realpath stops at a loop
+        raise ValueError('%s is a loop of symbolic links' % path)
     st = _stat(target)
     if st is not None and stat.S_ISDIR(st.st_mode):
         raise ValueError('%s is a directory' % path)
@@ -95,7 +97,7 @@ def _umask():
 def _fsync(path, directory=False):
     """Flush ``path`` to the disk: a failed write that the writer did not report shows here."""
     try:
-        fd = os.open(path, os.O_RDONLY)
+        fd = os.open(path, os.O_RDONLY if directory else os.O_RDWR)  # Windows fsyncs only writable files
     except OSError:
         if directory:  # some systems cannot open a directory; its entry is then on its own
             return
@@ -140,6 +142,8 @@ def atomic_write(path, write, check=None):
     if not path:
         raise OSError(errno.ENOENT, 'the path is empty')
     target = os.path.realpath(path)
+    if os.path.islink(target):  # realpath stops at a loop
+        raise OSError(errno.ELOOP, os.strerror(errno.ELOOP), path)
     st = _stat(target)
     if st is not None and stat.S_ISDIR(st.st_mode):
         raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), path)

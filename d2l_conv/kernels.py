@@ -36,6 +36,8 @@ def max_derivative_order(dtype='float32'):
 
 
 def _is_dtype(dtype):
+    if dtype is None:  # numpy reads None as float64, MXNet as float32: say which
+        return False
     try:
         np.dtype(dtype)
     except TypeError:

@@ -121,6 +121,17 @@ def test_save_through_a_symlink_keeps_the_link(script, tmp_path):
         'target.params']
 
 
+def test_a_symlink_loop_is_refused_and_kept(script, tmp_path):
+    os.symlink('b', str(tmp_path / 'a'))
+    os.symlink('a', str(tmp_path / 'b'))
+    code, _, err = script('learn_kernel.py', '--save', str(tmp_path / 'a'))
+    assert code == 2 and _usage_error(err) == 'argument --save: %s is a loop of symbolic links' % (tmp_path / 'a')
+    with pytest.raises(OSError, match='Too many levels of symbolic links'):
+        atomic_write(str(tmp_path / 'b'), lambda tmp: open(tmp, 'wb').close())
+    assert os.readlink(str(tmp_path / 'a')) == 'b' and os.readlink(str(tmp_path / 'b')) == 'a'
+    assert sorted(os.listdir(str(tmp_path))) == ['a', 'b']
+
+
 def test_an_existing_file_keeps_its_mode(script, tmp_path):
     target = tmp_path / 'k.params'
     target.write_bytes(b'old')
@@ -412,9 +423,15 @@ def test_derivative_beyond_float32s_limit_is_refused(d):
         kernels.derivative(d)
 
 
-def test_derivative_needs_a_float_dtype():
-    with pytest.raises(TypeError, match='dtype must be one of float16, float32, float64'):
-        kernels.derivative(2, dtype='int32')
+@pytest.mark.parametrize('dtype', ['int32', None, 'nonsense'])
+def test_derivative_needs_a_float_dtype(dtype):
+    with pytest.raises(TypeError, match='dtype must be one of float16, float32, float64, got %r' % (dtype,)):
+        kernels.derivative(2, dtype=dtype)
+
+
+def test_ci_hypothesis_profile_is_reproducible():
+    from hypothesis import settings
+    assert settings.get_profile('ci').derandomize is True and settings.get_profile('ci').deadline is None
 
 
 # Tests that catch real breakage
