@@ -50,12 +50,13 @@ def check_corr_args(X, K):
     if X.context != K.context:
         raise ValueError('X is on %s but K is on %s; move one with as_in_context'
                          % (X.context, K.context))
-    for name, A in (('X', X), ('K', K)):
-        if A.dtype == np.bool_:
-            raise TypeError("%s is bool; cast it with %s.astype('float32')" % (name, name))
-    if X.dtype != K.dtype:
+    dtypes = X.dtype, K.dtype  # one C call each
+    if np.bool_ in dtypes:  # MXNet's operators fail on bool ("Unknown type enum 7")
+        name = 'X' if dtypes[0] == np.bool_ else 'K'
+        raise TypeError("%s is bool; cast it with %s.astype('float32')" % (name, name))
+    if dtypes[0] != dtypes[1]:
         raise TypeError('X is %s but K is %s; cast one with astype'
-                        % (X.dtype.__name__, K.dtype.__name__))
+                        % (dtypes[0].__name__, dtypes[1].__name__))
     return x_shape, k_shape
 
 
