@@ -149,7 +149,8 @@ def atomic_write(path, write, check=None):
         raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), path)
     through = st is not None and not stat.S_ISREG(st.st_mode)
     directory = None if through else os.path.dirname(target)  # through: the system's temporary directory
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix='.' + os.path.basename(target) + '.', suffix='.tmp')
+    # A name of up to 255 bytes (NAME_MAX) is allowed: keep the temporary one within it too.
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix='.' + os.path.basename(target)[:200] + '.', suffix='.tmp')
     os.close(fd)
     try:
         write(tmp)

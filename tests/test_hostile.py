@@ -203,6 +203,12 @@ def test_full_disk_keeps_the_old_params(tmp_path):
     assert not os.listdir(str(disk))  # the tmpfs was private to the namespace
 
 
+def test_a_name_of_255_bytes_is_written(tmp_path):
+    path = tmp_path / ('k' * 248 + '.params')
+    atomic_write(str(path), lambda tmp: open(tmp, 'wb').close())
+    assert os.listdir(str(tmp_path)) == [path.name]
+
+
 def test_save_and_plot_to_one_file_is_a_usage_error(script, tmp_path):
     path = str(tmp_path / 'k.png')
     code, out, err = script('learn_kernel.py', '--save', path, '--plot', path)
