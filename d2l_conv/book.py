@@ -39,6 +39,19 @@ def corr2d(X, K):
     ValueError
         X or K is not 2-D or empty, K is larger than X, or they sit on
         different contexts.
+
+    Examples
+    --------
+    The chapter's sanity test (In[3]):
+
+    >>> from mxnet import nd
+    >>> X = nd.array([[0, 1, 2], [3, 4, 5], [6, 7, 8]])
+    >>> K = nd.array([[0, 1], [2, 3]])
+    >>> corr2d(X, K)
+    <BLANKLINE>
+    [[19. 25.]
+     [37. 43.]]
+    <NDArray 2x2 @cpu(0)>
     """
     check_corr_args(X, K)
     h, w = K.shape
@@ -69,6 +82,16 @@ class Conv2D(nn.Block):
 
     Outputs:
         - **out**: NDArray of shape ``(n_h - k_h + 1, n_w - k_w + 1)``.
+
+    Examples
+    --------
+    >>> from mxnet import init, nd
+    >>> conv2d = Conv2D((1, 2))
+    >>> conv2d.initialize(init.Constant(1))  # weight [[1, 1]], bias [1]
+    >>> conv2d(nd.array([[1, 2, 3]]))
+    <BLANKLINE>
+    [[4. 6.]]
+    <NDArray 1x2 @cpu(0)>
     """
 
     def __init__(self, kernel_size, corr=corr2d, **kwargs):

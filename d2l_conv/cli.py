@@ -1,12 +1,30 @@
-"""Small argparse helpers shared by the example scripts: bad input ends as one argparse error line."""
+"""Small argparse helpers shared by the example scripts.
+
+Bad arguments end as the usage line and one error line (exit status 2), a
+failure at run time as one error line (exit status 1), never a traceback.
+"""
 import argparse
 import math
+import os
+import sys
 
-__all__ = ['argtype', 'positive', 'write_or_exit']
+from .files import check_writable
+
+__all__ = ['argtype', 'positive', 'seed', 'output_path', 'plot_path', 'plot_format', 'check_figure',
+           'check_distinct', 'write_or_exit', 'fail', 'run']
+
+SEED_MIN, SEED_MAX = -2 ** 31, 2 ** 31 - 1  # mx.random.seed passes the seed as a C int
+PLOT_FORMATS = ('png', 'pdf', 'svg')
 
 
 def argtype(parse):
-    """An argparse ``type`` from a function that raises ValueError with a message."""
+    """An argparse ``type`` from a function that raises ValueError with a message.
+
+    Examples
+    --------
+    >>> argtype(int)('12')
+    12
+    """
     def arg(text):
         try:
             return parse(text)
@@ -17,20 +35,139 @@ def argtype(parse):
 
 
 def positive(type_):
-    """An argparse ``type`` for a finite number above zero of ``type_`` (int or float)."""
+    """An argparse ``type`` for a finite number above zero of ``type_`` (int or float).
+
+    A float must also be normal (at least ``sys.float_info.min``, about
+    2.2e-308): MXNet cannot take a smaller one as a scalar.
+
+    Examples
+    --------
+    >>> positive(float)('0.03')
+    0.03
+    >>> positive(float)('1e-320')
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: must be at least 2.2250738585072014e-308 (the smallest normal float), got 1e-320
+    """
     def parse(text):
         value = type_(text)  # argparse turns a ValueError here into "invalid positive int value"
         if not (value > 0 and math.isfinite(value)):
             raise argparse.ArgumentTypeError('must be positive, got %s' % text)
+        if isinstance(value, float) and value < sys.float_info.min:
+            raise argparse.ArgumentTypeError('must be at least %r (the smallest normal float), got %s'
+                                             % (sys.float_info.min, text))
         return value
     parse.__name__ = 'positive ' + type_.__name__
     return parse
 
 
-def write_or_exit(parser, path, write):
-    """``atomic_write(path, write)``; an OSError (disk full, say) exits with status 1 and one line."""
-    from .files import atomic_write
+def seed(text):
+    """An argparse ``type`` for an MXNet seed: an int from -2**31 to 2**31 - 1.
+
+    ``mx.random.seed`` passes its argument as a C int, so a larger one would
+    silently repeat a smaller seed (4294967296 would be seed 0).
+
+    Examples
+    --------
+    >>> seed('42')
+    42
+    >>> seed('4294967296')
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: must be from -2147483648 to 2147483647 (MXNet's seeds), got 4294967296
+    """
+    value = int(text)  # argparse turns a ValueError here into "invalid seed value"
+    if not SEED_MIN <= value <= SEED_MAX:
+        raise argparse.ArgumentTypeError("must be from %d to %d (MXNet's seeds), got %s"
+                                         % (SEED_MIN, SEED_MAX, text))
+    return value
+
+
+def output_path(text):
+    """An argparse ``type`` for a file to write: ``check_writable`` as a usage error."""
     try:
-        atomic_write(path, write)
-    except OSError as e:
-        parser.exit(1, '%s: error: cannot write %s: %s\n' % (parser.prog, path, e.strerror or e))
+        return check_writable(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e))
+
+
+def plot_format(path):
+    """The matplotlib format for ``path``, from its extension: png (also with none), pdf or svg.
+
+    Examples
+    --------
+    >>> plot_format('kernel.svg'), plot_format('kernel.PDF'), plot_format('/dev/null')
+    ('svg', 'pdf', 'png')
+    >>> plot_format('kernel.jpg')
+    Traceback (most recent call last):
+    ...
+    ValueError: cannot write a .jpg picture; use a .png, .pdf or .svg file name
+    """
+    ext = os.path.splitext(path)[1].lower()
+    if not ext:
+        return 'png'
+    if ext[1:] not in PLOT_FORMATS:
+        raise ValueError('cannot write a %s picture; use a .png, .pdf or .svg file name' % ext)
+    return ext[1:]
+
+
+def plot_path(text):
+    """An argparse ``type`` for ``--plot``: a writable path with a known picture extension."""
+    try:
+        plot_format(text)
+        return check_writable(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e))
+
+
+_MAGIC = {'png': (b'\x89PNG\r\n\x1a\n', b'IEND\xaeB`\x82'), 'pdf': (b'%PDF-', b'%%EOF'),
+          'svg': (b'<?xml', b'</svg>')}
+
+
+def check_figure(fmt):
+    """A ``check`` for ``atomic_write``: the file holds a complete picture in ``fmt``."""
+    head, tail = _MAGIC[fmt]
+
+    def check(path):
+        with open(path, 'rb') as f:
+            data = f.read()
+        if not (data.startswith(head) and data.rstrip().endswith(tail)):
+            raise ValueError('not a complete %s file (%d bytes)' % (fmt.upper(), len(data)))
+    return check
+
+
+def check_distinct(parser, first, second):
+    """A usage error if the options ``first`` and ``second`` (pairs of name and path) name one file."""
+    (name1, path1), (name2, path2) = first, second
+    if path1 and path2 and os.path.realpath(path1) == os.path.realpath(path2):
+        parser.error('%s and %s name the same file %s; give each its own' % (name1, name2, path1))
+
+
+def fail(parser, message):
+    """End the script with ``PROG: error: MESSAGE`` on stderr and exit status 1 (a failure, not a usage error)."""
+    parser.exit(1, '%s: error: %s\n' % (parser.prog, message))
+
+
+def write_or_exit(parser, path, write, check=None):
+    """``atomic_write(path, write, check)``; any failure exits with status 1 and one line."""
+    from mxnet.base import MXNetError
+
+    from .files import atomic_write, error_line
+    try:
+        atomic_write(path, write, check)
+    except (OSError, ValueError, MXNetError) as e:
+        fail(parser, 'cannot write %s: %s' % (path, error_line(e)))
+
+
+def run(main):
+    """Run a script's ``main()`` as a Unix tool: if the reader of stdout goes away
+    (``script.py | head -1``), end quietly with status 141 (128 + SIGPIPE, what a
+    shell reports for a tool that SIGPIPE ended) instead of a BrokenPipeError traceback."""
+    try:
+        main()
+        sys.stdout.flush()  # inside the try: the last output is written here
+    except BrokenPipeError:
+        # Python's documented recipe: stdout to devnull, so that the flush at exit does not fail again
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(141)

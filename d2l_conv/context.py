@@ -1,4 +1,6 @@
 """Where to compute: d2l-style GPU helpers and the ``--ctx`` parser of the scripts."""
+import numbers
+
 import mxnet as mx
 from mxnet.base import MXNetError
 
@@ -14,12 +16,32 @@ def num_gpus():
 
 
 def try_gpu(i=0):
-    """Return gpu(i) if MXNet sees it, otherwise cpu()."""
-    return mx.gpu(i) if num_gpus() > i else mx.cpu()
+    """Return gpu(i) if MXNet sees it, otherwise cpu(). ``i`` is an int, at least 0.
+
+    Examples
+    --------
+    >>> try_gpu(1000)  # no machine has a thousand GPUs
+    cpu(0)
+    >>> try_gpu() in [mx.gpu(0), mx.cpu()]
+    True
+    >>> try_gpu(-1)
+    Traceback (most recent call last):
+    ...
+    ValueError: i must be a GPU index, an int >= 0, got -1
+    """
+    if not isinstance(i, numbers.Integral) or isinstance(i, bool) or i < 0:
+        raise ValueError('i must be a GPU index, an int >= 0, got %r' % (i,))
+    return mx.gpu(int(i)) if num_gpus() > i else mx.cpu()
 
 
 def try_all_gpus():
-    """Return all GPUs MXNet sees, or [cpu()] if there is none (never an empty list)."""
+    """Return all GPUs MXNet sees, or [cpu()] if there is none (never an empty list).
+
+    Examples
+    --------
+    >>> try_all_gpus() == ([mx.gpu(i) for i in range(num_gpus())] or [mx.cpu()])
+    True
+    """
     return [mx.gpu(i) for i in range(num_gpus())] or [mx.cpu()]
 
 
@@ -29,8 +51,9 @@ def check_context(ctx):
         raise TypeError('ctx must be an mx.Context such as mx.cpu() or mx.gpu(0), got %r' % (ctx,))
     if ctx.device_type == 'gpu' and ctx.device_id >= num_gpus():
         if not mx.runtime.Features().is_enabled('CUDA'):
-            raise ValueError('%s requested, but this mxnet is a CPU-only build; install a CUDA '
-                             'build instead, e.g. pip install mxnet-cu112==1.9.1' % ctx)
+            raise ValueError('%s requested, but this mxnet is a CPU-only build; for a GPU, first '
+                             'pip uninstall mxnet, then pip install --no-deps mxnet-cu112==1.9.1 (it needs '
+                             'the NVIDIA driver, CUDA 11.2, cuDNN 8 and NCCL 2)' % ctx)
         raise ValueError('%s requested, but MXNet sees %d GPU(s); check nvidia-smi and '
                          'CUDA_VISIBLE_DEVICES' % (ctx, num_gpus()))
     return ctx

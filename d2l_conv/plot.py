@@ -22,6 +22,16 @@ def show_heatmaps(arrays, titles):
     """One figure with a readable heatmap per 2-D array (values written in the cells).
 
     ``show_heatmaps([X, Y, corr2d(X.T, K)], ['X', 'Y = corr2d(X, K)', 'corr2d(X.T, K)'])``
+
+    Examples
+    --------
+    >>> from d2l_conv import corr2d, edge_kernel, stripe_image
+    >>> X = stripe_image()
+    >>> fig = show_heatmaps([X, corr2d(X, edge_kernel())], ['X', 'Y'])
+    >>> [ax.get_title() for ax in fig.axes]  # two panels and the colour bar
+    ['X', 'Y', '']
+    >>> fig.axes[1].images[0].get_array()[0].tolist()
+    [0.0, 1.0, 0.0, 0.0, 0.0, -1.0, 0.0]
     """
     fig, axes = plt.subplots(1, len(arrays), figsize=(3.2 * len(arrays), 3), squeeze=False)
     for ax, A, title in zip(axes[0], arrays, titles):
@@ -31,7 +41,17 @@ def show_heatmaps(arrays, titles):
 
 
 def plot_training(losses, learned, true):
-    """The loss curve (log scale) beside the learned and the true kernel."""
+    """The loss curve (log scale) beside the learned and the true kernel.
+
+    Examples
+    --------
+    >>> from mxnet import nd
+    >>> fig = plot_training([4.9, 0.8, 0.1], nd.array([[0.9, -0.8]]), nd.array([[1, -1]]))
+    >>> [ax.get_title() for ax in fig.axes]
+    ['squared error', 'learned kernel', 'true kernel']
+    >>> fig.axes[1].images[0].get_array().tolist()
+    [[0.8999999761581421, -0.800000011920929]]
+    """
     fig, (ax_loss, ax_learned, ax_true) = plt.subplots(
         1, 3, figsize=(10, 3), gridspec_kw={'width_ratios': [2, 1, 1]})
     ax_loss.semilogy(range(1, len(losses) + 1), losses, marker='o')

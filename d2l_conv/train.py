@@ -1,12 +1,15 @@
 """In[8]: learning the edge kernel from X and Y with autograd."""
 import math
 import numbers
+import reprlib
+import sys
 
 import mxnet as mx
+import numpy as np
 from mxnet import autograd
 from mxnet.gluon import nn
 
-from .checks import check_positive_int
+from .checks import _check_matrix as check_matrix, check_positive_int
 from .context import check_context
 
 __all__ = ['train_kernel']
@@ -32,8 +35,9 @@ def train_kernel(X, Y, conv2d=None, num_iters=10, lr=3e-2, ctx=None, log=print):
         X and Y are reshaped to ``(1, 1, h, w)``.
     num_iters : int
         Number of gradient steps, at least 1.
-    lr : float
-        Learning rate, positive.
+    lr : real number
+        Learning rate: finite, and at least ``sys.float_info.min`` (about
+        2.2e-308, the smallest normal float), which MXNet needs of a scalar.
     ctx : Context, default mx.cpu()
         Where the layer is initialised and the data copied.
     log : callable or None
@@ -45,12 +49,50 @@ def train_kernel(X, Y, conv2d=None, num_iters=10, lr=3e-2, ctx=None, log=print):
         The trained layer.
     losses : list of float
         ``l.sum()`` after each iteration's forward pass.
+
+    Raises
+    ------
+    TypeError
+        X or Y is not an NDArray, their dtypes differ, or (default layer)
+        they are not float32.
+    ValueError
+        X or Y is not 2-D or empty, Y's shape is not the layer's output shape,
+        a bad ``num_iters``, ``lr`` or ``ctx``.
+    FloatingPointError
+        The loss or the learned weight stopped being finite (``lr`` too large):
+        training stops there.
+
+    Examples
+    --------
+    >>> import mxnet as mx
+    >>> from d2l_conv import corr2d, edge_kernel, stripe_image
+    >>> X = stripe_image()
+    >>> Y = corr2d(X, edge_kernel())
+    >>> mx.random.seed(0)
+    >>> conv2d, losses = train_kernel(X, Y, num_iters=4)
+    batch 2, loss 4.949
+    batch 4, loss 0.831
+    >>> train_kernel(X, Y, lr=1e308, log=None)
+    Traceback (most recent call last):
+    ...
+    FloatingPointError: the loss became nan at batch 2: lr=1e+308 is too large
     """
     ctx = check_context(ctx or mx.cpu())
     check_positive_int('num_iters', num_iters)
-    if not isinstance(lr, numbers.Real) or not 0 < lr < math.inf:
-        raise ValueError('lr must be a positive finite number, got %r' % (lr,))
+    rate = _check_lr(lr)
+    check_matrix('X', X)
+    check_matrix('Y', Y)
+    if X.dtype != Y.dtype:
+        raise TypeError('X is %s but Y is %s; cast one with astype' % (np.dtype(X.dtype).name, np.dtype(Y.dtype).name))
     if conv2d is None:
+        if X.dtype != np.float32:
+            raise TypeError("the default layer computes in float32, but X and Y are %s; cast them with "
+                            "astype('float32')" % np.dtype(X.dtype).name)
+        if X.shape[1] < 2:
+            raise ValueError('X must have at least 2 columns for the (1, 2) kernel, got shape %s' % (X.shape,))
+        if Y.shape != (X.shape[0], X.shape[1] - 1):
+            raise ValueError('Y must have shape %s (the output of the (1, 2) kernel on X of shape %s), got %s'
+                             % ((X.shape[0], X.shape[1] - 1), X.shape, Y.shape))
         conv2d = nn.Conv2D(1, kernel_size=(1, 2))
         X = X.reshape((1, 1) + X.shape)  # (1, 1, 6, 8)
         Y = Y.reshape((1, 1) + Y.shape)  # (1, 1, 6, 7)
@@ -60,10 +102,34 @@ def train_kernel(X, Y, conv2d=None, num_iters=10, lr=3e-2, ctx=None, log=print):
     for i in range(num_iters):
         with autograd.record():
             Y_hat = conv2d(X)
+            if Y_hat.shape != Y.shape:
+                raise ValueError("Y must have the layer's output shape %s, got %s" % (Y_hat.shape, Y.shape))
             l = (Y_hat - Y) ** 2
         l.backward()  # after the block: the working form of In[8] (README, errata)
-        conv2d.weight.data()[:] -= lr * conv2d.weight.grad()
+        conv2d.weight.data()[:] -= rate * conv2d.weight.grad()
         losses.append(float(l.sum().asscalar()))
+        if not math.isfinite(losses[-1]):
+            raise FloatingPointError('the loss became %s at batch %d: lr=%s is too large'
+                                     % (losses[-1], i + 1, reprlib.repr(lr)))
         if log and (i + 1) % 2 == 0:
             log('batch %d, loss %.3f' % (i + 1, losses[-1]))
+    if not np.isfinite(conv2d.weight.data().asnumpy()).all():  # the last step can overflow the weight
+        raise FloatingPointError('the weight became non-finite at batch %d: lr=%s is too large'
+                                 % (num_iters, reprlib.repr(lr)))
     return conv2d, losses
+
+
+def _check_lr(lr):
+    """``lr`` as a float: a real number, finite, at least the smallest normal float."""
+    if not isinstance(lr, numbers.Real) or isinstance(lr, bool) or not lr > 0:  # NaN is not > 0
+        raise ValueError('lr must be a positive finite number, got %s' % reprlib.repr(lr))
+    try:
+        value = float(lr)
+    except OverflowError:  # an int or a Fraction beyond float's range
+        value = math.inf
+    if value == math.inf:
+        raise ValueError('lr must be a positive finite number, got %s' % reprlib.repr(lr))
+    if value < sys.float_info.min:
+        raise ValueError('lr must be at least %r (the smallest normal float; MXNet cannot take a smaller '
+                         'scalar), got %s' % (sys.float_info.min, reprlib.repr(lr)))
+    return value

@@ -10,14 +10,13 @@ sees no edge and z is all zeros).
 import argparse
 
 from d2l_conv import corr2d, edge_kernel, stripe_image
-from d2l_conv.cli import argtype, write_or_exit
-from d2l_conv.files import check_writable
+from d2l_conv.cli import check_figure, plot_format, plot_path, run, write_or_exit
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(usage='%(prog)s [options]', description=__doc__.splitlines()[0])
-    parser.add_argument('--plot', metavar='PATH', type=argtype(check_writable),
-                        help='write a PNG of the three heatmaps')
+    parser.add_argument('--plot', metavar='PATH', type=plot_path,
+                        help='write a picture of the three heatmaps (.png, .pdf or .svg)')
     args = parser.parse_args(argv)
 
     X = stripe_image()     # (6, 8)
@@ -30,8 +29,9 @@ def main(argv=None):
     if args.plot:
         from d2l_conv.plot import show_heatmaps  # matplotlib only when asked: keeps the run fast
         fig = show_heatmaps([X, Y, z], ['X', 'Y = corr2d(X, K)', 'z = corr2d(X.T, K)'])
-        write_or_exit(parser, args.plot, lambda tmp: fig.savefig(tmp, format='png'))
+        fmt = plot_format(args.plot)
+        write_or_exit(parser, args.plot, lambda tmp: fig.savefig(tmp, format=fmt), check=check_figure(fmt))
 
 
 if __name__ == '__main__':
-    main()
+    run(main)

@@ -5,7 +5,20 @@ import sys
 
 import pytest
 
+try:
+    from hypothesis import settings
+except ImportError:  # hypothesis is only needed by the property tests
+    settings = None
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+if settings is not None:
+    # CI=1 (set by most CI services) makes the property tests draw the same examples on every
+    # run, so that a CI failure reproduces locally with CI=1 python -m pytest; HYPOTHESIS_PROFILE
+    # picks a profile by name.
+    settings.register_profile('ci', derandomize=True, print_blob=True, deadline=None)
+    settings.register_profile('dev', print_blob=True)
+    settings.load_profile(os.environ.get('HYPOTHESIS_PROFILE') or ('ci' if os.environ.get('CI') else 'dev'))
 
 
 @pytest.fixture

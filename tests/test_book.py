@@ -37,5 +37,5 @@ def test_conv2d_cannot_learn_exercise_2():
     conv.initialize()
     with pytest.raises(MXNetError, match='Inplace operations'):
         with autograd.record():
-            l = conv(stripe_image()).sum()
-        l.backward()
+            loss = conv(stripe_image()).sum()
+        loss.backward()

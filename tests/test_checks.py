@@ -1,4 +1,5 @@
 """Bad input to the library is a TypeError/ValueError naming the problem, never an MXNetError."""
+import mxnet as mx
 import numpy as np
 import pytest
 from mxnet import nd
@@ -18,6 +19,9 @@ CORRS = [corr2d, corr2d_fast, convolve2d, corr2d_matmul]
     (X, nd.array(np.ones((0, 2))), ValueError, 'K must not be empty'),
     (X, nd.ones((5, 2)), ValueError, r'kernel K of shape \(5, 2\) is larger than input X of shape \(4, 5\)'),
     (X, nd.ones((2, 2), dtype='float64'), TypeError, 'X is float32 but K is float64'),
+    (X, nd.ones((2, 2), ctx=mx.cpu(1)), ValueError,
+     r'X is on cpu\(0\) but K is on cpu\(1\); move one with as_in_context'),
+    (nd.ones((4, 5), ctx=mx.cpu(1)), K, ValueError, r'X is on cpu\(1\) but K is on cpu\(0\)'),
 ])
 def test_bad_arguments(corr, X, K, error, match):
     with pytest.raises(error, match=match):

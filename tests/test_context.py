@@ -38,7 +38,8 @@ def test_learn_kernel_gpu_fails_cleanly(run_script):
     assert 'Traceback' not in res.stderr
     assert res.stderr.splitlines()[-1] == (
         'learn_kernel.py: error: argument --ctx: gpu(0) requested, but this mxnet is a '
-        'CPU-only build; install a CUDA build instead, e.g. pip install mxnet-cu112==1.9.1')
+        'CPU-only build; for a GPU, first pip uninstall mxnet, then pip install --no-deps '
+        'mxnet-cu112==1.9.1 (it needs the NVIDIA driver, CUDA 11.2, cuDNN 8 and NCCL 2)')
 
 
 def test_train_kernel_on_missing_gpu_is_a_value_error():
@@ -55,5 +56,5 @@ def test_missing_mxnet_is_a_clear_import_error():
     res = subprocess.run([sys.executable, '-c', "import sys; sys.modules['mxnet'] = None; import d2l_conv"],
                          cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert res.returncode == 1
-    assert res.stderr.splitlines()[-1] == ("ImportError: d2l_conv needs MXNet 1.9.1: pip install 'mxnet==1.9.1' "
-                                           "(or a CUDA build such as mxnet-cu112==1.9.1)")
+    assert res.stderr.splitlines()[-1] == ("ImportError: d2l_conv needs MXNet 1.9.1: pip install --no-deps "
+                                           "mxnet==1.9.1 (or a CUDA build such as mxnet-cu112==1.9.1)")

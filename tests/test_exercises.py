@@ -46,7 +46,8 @@ def test_second_derivative_and_laplacian():
 def test_integral_is_a_window_sum():
     f = np.random.default_rng(3).standard_normal(20)
     c = np.concatenate([[0], np.cumsum(f)])
-    np.testing.assert_allclose(corr2d(nd.array([f]), kernels.integral(4)).asnumpy()[0], c[4:] - c[:-4], rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(corr2d(nd.array([f]), kernels.integral(4)).asnumpy()[0], c[4:] - c[:-4],
+                               rtol=1e-5, atol=1e-5)
 
 
 @pytest.mark.parametrize('bad', [0, -1, 1.5])
@@ -64,6 +65,6 @@ def test_exercises_script(run_script):
     assert '   Inplace operations (+=, -=, x[:]=, etc) are not supported when recording with autograd.' in lines
     assert '3. corr2d as one matrix product equals the loop: True' in lines
     assert '   derivative(3)        [ 1. -3.  3. -1.]      -> [-6. -6. -6. -6. -6.]' in lines
-    learned = next(l for l in lines if 'learns' in l)
+    learned = next(line for line in lines if 'learns' in line)
     w = np.array([float(v) for v in learned.split('[[')[1].rstrip(']').split()])
     np.testing.assert_allclose(w, [1, -1], atol=0.05)
