@@ -6,10 +6,10 @@ fast one); the exercises' kernels are in ``d2l_conv.kernels``, and
 ``examples/exercises.py`` runs all four exercises.
 """
 import mxnet as mx
-import numpy as np
 from mxnet import nd
 
 from .checks import check_corr_args
+from .fast import _as_float, _legacy
 
 __all__ = ['corr2d_matmul']
 
@@ -42,10 +42,7 @@ def corr2d_matmul(X, K):
     """
     (n_h, n_w), (k_h, k_w) = check_corr_args(X, K, np_ok=True)
     as_np = isinstance(X, mx.np.ndarray)
-    if as_np:
-        X, K = X.as_nd_ndarray(), K.as_nd_ndarray()
-    if X.dtype not in (np.float32, np.float64):  # dot computes in floating point, corr2d returns float32
-        X, K = X.astype('float32'), K.astype('float32')
+    X, K = _as_float(_legacy(X), _legacy(K))  # dot computes in floating point, corr2d returns float32
     o_h, o_w = n_h - k_h + 1, n_w - k_w + 1
     cols = nd.stack(*[nd.slice(X, begin=(a, b), end=(a + o_h, b + o_w)).reshape((-1,))
                       for a in range(k_h) for b in range(k_w)])  # (k_h * k_w, o_h * o_w)
