@@ -143,6 +143,7 @@ def test_installed_hook_lets_in1_run_as_printed():
 def test_untested_newer_python_gets_one_warning_line():
     rc, out, err = python("""
 import sys, warnings
+import mxnet  # first: other libraries read sys.version_info too
 sys.version_info = (3, 14, 0, 'final', 0)
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter('always')
