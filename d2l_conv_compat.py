@@ -34,11 +34,10 @@ Set the environment variable ``D2L_CONV_MXNET_COMPAT=0`` to switch it off.
 On Python >= 3.12 MXNet also imports ``distutils``, which setuptools provides
 (a dependency of d2l_conv there); nothing here changes that.
 """
-import importlib.abc
+import _thread  # not threading, nor importlib.abc: this module loads at every interpreter start
 import math
 import os
 import sys
-import threading
 
 __all__ = ['install', 'uninstall', 'enabled', 'CONSTANTS']
 
@@ -48,7 +47,7 @@ ENV = 'D2L_CONV_MXNET_COMPAT'
 CONSTANTS = {'PZERO': 0.0, 'NZERO': -0.0, 'NAN': math.nan, 'NaN': math.nan, 'PINF': math.inf,
              'Inf': math.inf, 'Infinity': math.inf, 'infty': math.inf, 'NINF': -math.inf}
 
-_lock = threading.RLock()
+_lock = _thread.RLock()
 _depth = 0            # mxnet modules being executed right now (they import each other)
 _numpy_getattr = None  # numpy's own module __getattr__ while ours is in place
 
@@ -143,8 +142,8 @@ def _exit():
             _numpy_getattr = None
 
 
-class _Loader(importlib.abc.Loader):
-    """Runs the real loader of an mxnet module between ``_enter`` and ``_exit``."""
+class _Loader:
+    """Runs the real loader of an mxnet module between ``_enter`` and ``_exit`` (a Loader by duck typing)."""
 
     def __init__(self, loader):
         self.loader = loader
@@ -153,8 +152,8 @@ class _Loader(importlib.abc.Loader):
         return self.loader.create_module(spec)
 
     def exec_module(self, module):
-        _enter()
         try:
+            _enter()  # in the try: if numpy fails to import, _exit still undoes the count
             self.loader.exec_module(module)
         finally:
             _exit()
@@ -163,8 +162,8 @@ class _Loader(importlib.abc.Loader):
         return getattr(self.loader, name)
 
 
-class _Finder(importlib.abc.MetaPathFinder):
-    """Finds ``mxnet`` and ``mxnet.*`` with the other finders and wraps their loader."""
+class _Finder:
+    """Finds ``mxnet`` and ``mxnet.*`` with the other finders and wraps their loader (a MetaPathFinder)."""
 
     def find_spec(self, name, path=None, target=None):
         if name != 'mxnet' and not name.startswith('mxnet.'):

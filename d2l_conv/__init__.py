@@ -21,9 +21,15 @@ if not SUPPORTED_PYTHONS[0] <= sys.version_info[:2] <= SUPPORTED_PYTHONS[1]:
 d2l_conv_compat.install()  # the .pth did this already, unless d2l_conv runs from a checkout
 try:
     import mxnet  # noqa: F401
-except ImportError as e:  # no mxnet at all
-    raise ImportError("d2l_conv needs MXNet 1.9.1: pip install --no-deps mxnet==1.9.1 "
-                      "(or a CUDA build such as mxnet-cu112==1.9.1)") from e
+except ImportError as e:
+    if e.name == 'mxnet':  # no mxnet at all
+        raise ImportError("d2l_conv needs MXNet 1.9.1: pip install --no-deps mxnet==1.9.1 "
+                          "(or a CUDA build such as mxnet-cu112==1.9.1)") from e
+    if e.name is None:  # "cannot import name ...": mxnet's own files are damaged or mixed
+        raise ImportError('mxnet is installed but fails to import: %s' % e) from e
+    hint = 'pip install setuptools, which provides it on Python 3.12+' if e.name == 'distutils' else \
+        'pip install %s' % e.name.partition('.')[0]
+    raise ImportError('mxnet is installed but cannot import %s: %s' % (e.name, hint)) from e
 except OSError as e:  # a CUDA build without the CUDA libraries it links against
     from ._cuda import missing_library_message
     raise ImportError(missing_library_message(e)) from None

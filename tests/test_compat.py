@@ -4,6 +4,7 @@ Each case runs in a fresh interpreter, since mxnet imports once per process. The
 numpy 2 removals are simulated on whatever numpy is installed, so that every
 Python of CI checks the placeholders, not only 3.13.
 """
+import glob
 import os
 import subprocess
 import sys
@@ -115,18 +116,28 @@ def test_cuda_build_without_its_libraries_is_one_import_error(tmp_path):
     assert 'OSError' not in res.stderr  # raised "from None": one error, not a chain
 
 
-INSTALLED_PTH = os.path.join(sysconfig.get_paths()['purelib'], 'd2l_conv_compat.pth')
-needs_install = pytest.mark.skipif(not os.path.exists(INSTALLED_PTH),
-                                   reason='d2l_conv is not installed here (no d2l_conv_compat.pth)')
+SITE_PACKAGES = sysconfig.get_paths()['purelib']
+INSTALLED_PTH = os.path.join(SITE_PACKAGES, 'd2l_conv_compat.pth')
+# pip's record of an install, regular or editable; a bare checkout on PYTHONPATH has none
+needs_install = pytest.mark.skipif(not glob.glob(os.path.join(SITE_PACKAGES, 'd2l_conv-*.dist-info')),
+                                   reason='d2l_conv is not installed here (a bare checkout)')
+
+
+@needs_install
+def test_install_put_the_pth_in_site_packages():
+    with open(INSTALLED_PTH, encoding='utf-8') as f:  # fails if an install (editable too) left it out
+        assert 'd2l_conv_compat.install()' in f.read()
 
 
 @needs_install
 def test_installed_hook_costs_no_import_at_start():
-    res = subprocess.run([sys.executable, '-c', "import sys; print('numpy' in sys.modules, 'mxnet' in sys.modules, "
+    """The .pth imports one small module: not numpy, mxnet, threading, typing or importlib.abc."""
+    res = subprocess.run([sys.executable, '-c', "import sys; print([m in sys.modules for m in ('numpy', 'mxnet', "
+                          "'threading', 'typing', 'importlib.abc')], "
                           "[type(f).__module__ for f in sys.meta_path].count('d2l_conv_compat'))"],
                          cwd=os.path.dirname(ROOT), env=dict(os.environ, PYTHONPATH=''),
                          capture_output=True, text=True, timeout=60)
-    assert res.stdout == 'False False 1\n', res.stderr
+    assert res.stdout == '[False, False, False, False, False] 1\n', res.stderr
 
 
 @needs_install
@@ -152,3 +163,31 @@ print([str(w.message) for w in caught if w.category is RuntimeWarning])
 """)
     assert rc == 0, err
     assert out == "['d2l_conv is tested on Python 3.8 to 3.13, not on 3.14']\n"
+
+
+def test_a_missing_dependency_of_mxnet_is_named():
+    rc, out, err = python("import sys; sys.modules['requests'] = None; import d2l_conv")
+    assert rc == 1
+    assert err.splitlines()[-1] == 'ImportError: mxnet is installed but cannot import requests: pip install requests'
+
+
+def test_hook_recovers_after_a_failed_import():
+    """numpy broken on the first try (say, in a notebook), mended, then mxnet imports patched."""
+    rc, out, err = python("""
+import sys
+import d2l_conv_compat
+d2l_conv_compat.install()
+sys.modules['numpy'] = None
+try:
+    import mxnet
+except ImportError:
+    pass
+del sys.modules['numpy']
+for name in [m for m in sys.modules if m.split('.')[0] == 'mxnet']:
+    del sys.modules[name]
+print(d2l_conv_compat._depth)
+""" + SIMULATE_REMOVALS + """
+import mxnet
+print(mxnet.np.PZERO)
+""")
+    assert (rc, out) == (0, '0\n0.0\n'), err
