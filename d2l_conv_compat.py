@@ -19,8 +19,10 @@ this, and only while a module named ``mxnet`` or ``mxnet.*`` is being executed:
   ``mx.np`` arrays).
 
 Other code, such as scipy importing meanwhile, sees numpy as it is. After the
-import numpy is as it was, but for that ``numpy.bool``. Where numpy
-has every name MXNet asks for (numpy <= 1.23), nothing is bound at all.
+import numpy is as it was, but for that ``numpy.bool``. Where numpy has every
+name MXNet asks for (numpy <= 1.23), nothing is bound at all. MXNet code that
+reads a removed name only when it is called (``mx.np.pad``, the estimator's
+handlers) still fails on current numpy: neither the chapter nor d2l_conv uses it.
 
 How it takes effect: installing d2l_conv puts ``d2l_conv_compat.pth`` into
 site-packages, whose one line calls :func:`install` at interpreter start. That
