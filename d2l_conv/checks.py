@@ -18,6 +18,8 @@ def _check_matrix(name, A):
                             'nn.Block, or from a HybridBlock that is not hybridized' % name)
         raise TypeError('%s must be an mxnet NDArray, got %s; convert it with nd.array(%s)'
                         % (name, type(A).__name__, name))
+    if A.stype != 'default':
+        raise TypeError("%s is a %s sparse array; convert it with %s.tostype('default')" % (name, A.stype, name))
     shape = A.shape  # one C call; this check runs before every fast correlation
     if len(shape) != 2:
         raise ValueError('%s must be 2-D, got shape %s' % (name, shape))

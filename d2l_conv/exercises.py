@@ -8,7 +8,7 @@ fast one); the exercises' kernels are in ``d2l_conv.kernels``, and
 import mxnet as mx
 from mxnet import nd
 
-from .checks import check_corr_args
+from .checks import check_corr_args, check_size
 from .fast import _as_float, _legacy
 
 __all__ = ['corr2d_matmul']
@@ -44,6 +44,7 @@ def corr2d_matmul(X, K):
     as_np = isinstance(X, mx.np.ndarray)
     X, K = _as_float(_legacy(X), _legacy(K))  # dot computes in floating point, corr2d returns float32
     o_h, o_w = n_h - k_h + 1, n_w - k_w + 1
+    check_size("corr2d_matmul's im2col matrix", k_h * k_w * o_h * o_w)
     cols = nd.stack(*[nd.slice(X, begin=(a, b), end=(a + o_h, b + o_w)).reshape((-1,))
                       for a in range(k_h) for b in range(k_w)])  # (k_h * k_w, o_h * o_w)
     Y = nd.dot(K.reshape((1, -1)), cols).reshape((o_h, o_w))    # (1, k_h k_w) @ (k_h k_w, o_h o_w)

@@ -99,7 +99,11 @@ def corr2d_fast(X, K):
     Returns
     -------
     Y : NDArray (mx.np.ndarray if X is one), shape (n_h - k_h + 1, n_w - k_w + 1)
-        On X's context; float32 unless X and K are float64.
+        On X's context; float32 unless X and K are float64 (integer and
+        float16 inputs are computed in float32, where the book's loop wraps
+        or overflows). For kernels of 20x20 taps and more (the FFT path), the
+        float32 rounding error scales with the image's largest
+        ``|X| * sum|K|``: use float64 when that matters.
 
     Raises
     ------
@@ -212,7 +216,7 @@ def _corr2d(X, K, exact, full=False, out=None):
     if full:
         X = nd.pad(X.reshape((1, 1, n_h, n_w)), mode='constant',
                    pad_width=(0, 0, 0, 0, p_h, p_h, p_w, p_w)).reshape((n_h + 2 * p_h, n_w + 2 * p_w))
-    Y = _corr2d_nonfinite(X, K)
+    Y = _corr2d_nonfinite(X, K, (p_h, p_w))
     if out is None:
         return Y
     out[:] = Y
@@ -249,7 +253,10 @@ class _RowBlocks(mx.operator.CustomOp):
             self.assign(in_grad[0], req[0], _corr2d(dY, nd.reverse(K, axis=(0, 1)), exact=True, full=True))
         if req[1] != 'null':
             big = k_h * k_w >= _FFT_MIN_TAPS and _scipy_fft() is not None
-            self.assign(in_grad[1], req[1], _fft_corr(X, dY, False, None) if big else _kernel_grad(X, dY, k_h, k_w))
+            dK = _fft_corr(X, dY, False, None) if big else _kernel_grad(X, dY, k_h, k_w)
+            if not np.isfinite(dK.asnumpy()).all():  # the flat views and the FFT spread NaN and Inf: redo exactly
+                dK = _corr2d(X, dY, exact=True)
+            self.assign(in_grad[1], req[1], dK)
 
 
 @mx.operator.register(_ROW_BLOCKS)
@@ -359,12 +366,19 @@ def _fft_corr(X, K, full, out):
     """
     fft = _scipy_fft()
     x, k = X.asnumpy(), K.asnumpy()
+    # Scale both to a largest |entry| in [0.5, 1) by powers of two (exact), so that
+    # no transform or spectral product overflows; scaled back by ldexp at the end.
+    e_x = int(np.frexp(np.abs(x).max())[1]) if x.any() else 0
+    e_k = int(np.frexp(np.abs(k).max())[1]) if k.any() else 0
+    x, k = np.ldexp(x, -e_x).astype(x.dtype), np.ldexp(k, -e_k).astype(k.dtype)
     (n_h, n_w), (k_h, k_w) = x.shape, k.shape
     f_h, f_w = (n_h + k_h - 1, n_w + k_w - 1) if full else (n_h, n_w)
     size = (fft.next_fast_len(f_h, real=True), fft.next_fast_len(f_w, real=True))
     z = fft.irfft2(fft.rfft2(x, size, workers=-1) * fft.rfft2(k[::-1, ::-1], size, workers=-1), size,
                    workers=-1)                                           # size: full convolution, wrapped
     y = z[:f_h, :f_w] if full else z[k_h - 1:n_h, k_w - 1:n_w]           # (o_h, o_w)
+    with np.errstate(over='ignore'):
+        y = np.ldexp(y, e_x + e_k).astype(y.dtype)                      # inf where the true value overflows
     if out is None:
         return nd.array(y, ctx=X.context, dtype=X.dtype)
     out[:] = y
@@ -411,7 +425,7 @@ def _cached_bank(k_shape, s):
     return entry
 
 
-def _corr2d_nonfinite(X, K):
+def _corr2d_nonfinite(X, K, pad=(0, 0)):
     """corr2d of X and K that hold NaN or +-Inf, with scipy's NaN and +-Inf.
 
     Y = corr2d(X0, K0) + N, where X0 and K0 have their non-finite entries set
@@ -428,6 +442,11 @@ def _corr2d_nonfinite(X, K):
         return {'nan': np.isnan(a), 'pinf': a == np.inf, 'ninf': a == -np.inf, 'zero': a == 0,
                 'pos': fin & (a > 0), 'neg': fin & (a < 0), 'all': np.ones(a.shape, bool)}
     mx_, mk = masks(x), masks(k)
+    if pad != (0, 0):  # X's first and last pad rows and columns are padding, not data: no product there
+        inside = np.zeros(x.shape, bool)
+        inside[pad[0]:n_h - pad[0], pad[1]:n_w - pad[1]] = True
+        mx_['all'] &= inside
+        mx_['zero'] &= inside
 
     def count(pairs):
         total = np.zeros((n_h - k_h + 1, n_w - k_w + 1), np.float64)

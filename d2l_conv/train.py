@@ -6,7 +6,8 @@ import sys
 
 import mxnet as mx
 import numpy as np
-from mxnet import autograd
+from mxnet import autograd, npx
+from mxnet.base import MXNetError
 from mxnet.gluon import nn
 
 from .checks import _check_matrix as check_matrix, check_positive_int
@@ -96,18 +97,22 @@ def train_kernel(X, Y, conv2d=None, num_iters=10, lr=3e-2, ctx=None, log=print):
         conv2d = nn.Conv2D(1, kernel_size=(1, 2))
         X = X.reshape((1, 1) + X.shape)  # (1, 1, 6, 8)
         Y = Y.reshape((1, 1) + Y.shape)  # (1, 1, 6, 7)
+    if npx.is_np_array():  # the layer's parameters and operators are mx.np ones, or legacy ones
+        X, Y = (A if isinstance(A, mx.np.ndarray) else A.as_np_ndarray() for A in (X, Y))
+    else:
+        X, Y = (A.as_nd_ndarray() if isinstance(A, mx.np.ndarray) else A for A in (X, Y))
     conv2d.initialize(ctx=ctx)
-    X, Y = X.as_in_context(ctx), Y.as_in_context(ctx)
+    X, Y = X.copyto(ctx) if X.ctx != ctx else X, Y.copyto(ctx) if Y.ctx != ctx else Y  # both kinds of array
     losses = []
     for i in range(num_iters):
         with autograd.record():
-            Y_hat = conv2d(X)
+            Y_hat = _forward(conv2d, X)
             if Y_hat.shape != Y.shape:
                 raise ValueError("Y must have the layer's output shape %s, got %s" % (Y_hat.shape, Y.shape))
             l = (Y_hat - Y) ** 2
         l.backward()  # after the block: the working form of In[8] (README, errata)
         conv2d.weight.data()[:] -= rate * conv2d.weight.grad()
-        losses.append(float(l.sum().asscalar()))
+        losses.append(float(l.sum().asnumpy().item()))  # .item(): mx.np arrays have no asscalar
         if not math.isfinite(losses[-1]):
             raise FloatingPointError('the loss became %s at batch %d: lr=%s is too large'
                                      % (losses[-1], i + 1, reprlib.repr(lr)))
@@ -117,6 +122,17 @@ def train_kernel(X, Y, conv2d=None, num_iters=10, lr=3e-2, ctx=None, log=print):
         raise FloatingPointError('the weight became non-finite at batch %d: lr=%s is too large'
                                  % (num_iters, reprlib.repr(lr)))
     return conv2d, losses
+
+
+def _forward(conv2d, X):
+    """``conv2d(X)``; the book's Conv2D, whose corr2d assigns in place, as a TypeError saying what to do."""
+    try:
+        return conv2d(X)
+    except MXNetError as e:
+        if 'Inplace operations' not in str(e):
+            raise
+        raise TypeError("this layer cannot learn: its corr assigns Y[i, j] in place, which autograd refuses "
+                        "(the book's exercise 2); use Conv2D(kernel_size, corr=corr2d_fast)") from None
 
 
 def _check_lr(lr):

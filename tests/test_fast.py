@@ -425,3 +425,54 @@ def test_results_do_not_share_memory(shape, kshape):
 def test_corr2d_matmul_lives_with_the_exercises():
     from d2l_conv.exercises import corr2d_matmul as answer
     assert answer is d2l_conv.corr2d_matmul
+
+
+def test_fft_path_large_finite_values_stay_finite():
+    """The FFT path scales by powers of two: no transform overflows (scipy: finite), a true overflow is inf."""
+    X = np.zeros((64, 64), np.float32)
+    X[30, 30] = 1e36
+    K = np.ones((20, 20), np.float32)
+    Y = corr2d_fast(nd.array(X), nd.array(K)).asnumpy()
+    ref = scipy.signal.correlate2d(X.astype(np.float64), K, mode='valid')
+    assert np.isfinite(Y).all()
+    np.testing.assert_allclose(Y, ref, rtol=1e-5, atol=1e36 * 400 * 1e-6)  # error scale: max|X| sum|K| eps
+    assert np.isposinf(corr2d_fast(nd.full((64, 64), 3e38), nd.array(K)).asnumpy()).all()
+
+
+def _grads(f, X, K, dY):
+    Xn, Kn = nd.array(X, dtype=X.dtype), nd.array(K, dtype=K.dtype)
+    Xn.attach_grad()
+    Kn.attach_grad()
+    with autograd.record():
+        Y = f(Xn, Kn)
+    Y.backward(nd.array(dY, dtype=dY.dtype))
+    return Xn.grad.asnumpy(), Kn.grad.asnumpy()
+
+
+@pytest.mark.parametrize('shape, kshape', [((40, 60), (7, 7)), ((60, 60), (20, 20))])  # row blocks, FFT
+@pytest.mark.parametrize('where', ['X', 'K'])
+def test_gradients_with_nan_and_inf_inputs_match_scipy(shape, kshape, where):
+    """dK = correlate2d(X, dY, 'valid'), and dX the sum of dY shifted by (a, b) times K[a, b]: with Inf in K,
+    dX has Inf where a shifted dY overlaps it, not NaN everywhere (scipy's 'full' mode pads dY with zeros)."""
+    rng = np.random.default_rng(0)
+    X, K = rng.standard_normal(shape), rng.standard_normal(kshape)
+    if where == 'X':
+        X[10, 0], X[20, 30] = np.nan, np.inf
+    else:
+        K[1, 1] = np.inf
+    dY = rng.standard_normal((shape[0] - kshape[0] + 1, shape[1] - kshape[1] + 1))
+    dX, dK = _grads(corr2d_fast, X, K, dY)
+    ref_dX = np.zeros(shape)
+    with np.errstate(invalid='ignore'):
+        for (a, b), k in np.ndenumerate(K):
+            ref_dX[a:a + dY.shape[0], b:b + dY.shape[1]] += dY * k
+    for got, ref in ((dX, ref_dX), (dK, scipy.signal.correlate2d(X, dY, 'valid'))):
+        assert_special_values_equal(got, ref)
+        finite = np.isfinite(ref)
+        np.testing.assert_allclose(got[finite], ref[finite], rtol=1e-9, atol=1e-9)
+
+
+def test_sparse_arrays_are_refused():
+    X = nd.ones((6, 8)).tostype('csr')
+    with pytest.raises(TypeError, match=r"X is a csr sparse array; convert it with X.tostype\('default'\)"):
+        corr2d_fast(X, edge_kernel())

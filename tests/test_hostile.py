@@ -478,3 +478,28 @@ def test_training_plot_draws_the_losses_and_each_kernel():
     assert list(line.get_xdata()) == [1, 2, 3] and list(line.get_ydata()) == [4.9, 0.8, 0.1]
     np.testing.assert_array_equal(panels['learned kernel'].images[0].get_array(), [[0.75, -0.5]])
     np.testing.assert_array_equal(panels['true kernel'].images[0].get_array(), [[1, -1]])
+
+
+@pytest.mark.parametrize('set_np', [False, True])
+@pytest.mark.parametrize('layer', ['gluon', 'custom'])
+def test_train_kernel_takes_mx_np_arrays(set_np, layer):
+    """mx.np data trains as legacy data does, npx.set_np() or not: the same losses, bit for bit."""
+    def run(X, Y):
+        mx.random.seed(0)
+        conv2d = Conv2D((1, 2), corr=corr2d_fast) if layer == 'custom' else None
+        return train_kernel(X, Y, conv2d, num_iters=4, log=None)[1]
+    X = stripe_image()
+    Y = corr2d(X, edge_kernel())
+    expected = run(X, Y)
+    if set_np:
+        mx.npx.set_np()
+    try:
+        assert run(X.as_np_ndarray(), Y.as_np_ndarray()) == expected
+    finally:
+        mx.npx.reset_np()
+
+
+def test_train_kernel_says_the_books_conv2d_cannot_learn():
+    X = stripe_image()
+    with pytest.raises(TypeError, match=r"this layer cannot learn: .*corr=corr2d_fast"):
+        train_kernel(X, corr2d(X, edge_kernel()), Conv2D((1, 2)), log=None)
