@@ -4,8 +4,10 @@ Bad arguments end as the usage line and one error line (exit status 2), a
 failure at run time as one error line (exit status 1), never a traceback.
 """
 import argparse
+import errno
 import math
 import os
+import signal
 import sys
 
 from .files import check_writable
@@ -101,13 +103,14 @@ def plot_format(path):
     >>> plot_format('kernel.jpg')
     Traceback (most recent call last):
     ...
-    ValueError: cannot write a .jpg picture; use a .png, .pdf or .svg file name
+    ValueError: cannot write a picture named kernel.jpg; use a .png, .pdf or .svg file name
     """
-    ext = os.path.splitext(path)[1].lower()
+    ext = os.path.splitext('x' + os.path.basename(path))[1].lower()  # 'x': '.pdf' alone is a .pdf too
     if not ext:
         return 'png'
     if ext[1:] not in PLOT_FORMATS:
-        raise ValueError('cannot write a %s picture; use a .png, .pdf or .svg file name' % ext)
+        raise ValueError('cannot write a picture named %s; use a .png, .pdf or .svg file name'
+                         % os.path.basename(path))
     return ext[1:]
 
 
@@ -139,7 +142,8 @@ def check_figure(fmt):
 def check_distinct(parser, first, second):
     """A usage error if the options ``first`` and ``second`` (pairs of name and path) name one file."""
     (name1, path1), (name2, path2) = first, second
-    if path1 and path2 and os.path.realpath(path1) == os.path.realpath(path2):
+    if path1 and path2 and (os.path.realpath(path1) == os.path.realpath(path2)
+                            or os.path.exists(path1) and os.path.exists(path2) and os.path.samefile(path1, path2)):
         parser.error('%s and %s name the same file %s; give each its own' % (name1, name2, path1))
 
 
@@ -160,14 +164,36 @@ def write_or_exit(parser, path, write, check=None):
 
 
 def run(main):
-    """Run a script's ``main()`` as a Unix tool: if the reader of stdout goes away
-    (``script.py | head -1``), end quietly with status 141 (128 + SIGPIPE, what a
-    shell reports for a tool that SIGPIPE ended) instead of a BrokenPipeError traceback."""
+    """Run a script's ``main()`` as a Unix tool.
+
+    - The reader of stdout goes away (``script.py | head -1``): end quietly with
+      status 141 (128 + SIGPIPE, what a shell reports for a tool SIGPIPE ended).
+    - stdout closed (``>&-``) or full: one error line, status 1.
+    - Ctrl-C, SIGTERM or SIGHUP: end quietly with 128 + the signal's number,
+      after the ``finally`` clauses ran (a temporary file is removed).
+    """
+    prog = os.path.basename(sys.argv[0])
+
+    def stop(signum, frame):
+        raise SystemExit(128 + signum)  # unwinds through atomic_write's finally
+    for name in ('SIGTERM', 'SIGHUP'):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), stop)
     try:
+        if sys.stdout is None:
+            raise OSError(errno.EBADF, 'stdout is closed')
         main()
         sys.stdout.flush()  # inside the try: the last output is written here
+    except KeyboardInterrupt:
+        sys.exit(128 + signal.SIGINT)
     except BrokenPipeError:
         # Python's documented recipe: stdout to devnull, so that the flush at exit does not fail again
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         sys.exit(141)
+    except OSError as e:  # only stdout is written outside write_or_exit, which handles its own errors
+        if sys.stdout is not None:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        sys.stderr.write('%s: error: cannot write to stdout: %s\n' % (prog, e.strerror or e))
+        sys.exit(1)

@@ -1,4 +1,6 @@
 """The chapter's example data: the stripe image of In[5] and the edge kernel of In[6]."""
+import operator
+
 import mxnet as mx
 import numpy as np
 from mxnet import nd
@@ -60,8 +62,8 @@ def diagonal_image(n=6, ctx=None):
     ``j >= i`` (on and above the diagonal), 0 below. ``n`` is a positive int.
 
     ``corr2d(X, K)`` with the edge kernel gives -1 just left of the diagonal
-    (a 0 followed by a 1); ``corr2d(X.T, K)`` gives +1 there, since
-    transposing swaps the bright and dark sides; ``corr2d(X, K.T)`` finds the
+    (a 0 followed by a 1); ``corr2d(X.T, K)`` gives +1 on the diagonal (a 1
+    followed by a 0), since transposing swaps the bright and dark sides; ``corr2d(X, K.T)`` finds the
     same edge from above, +1 where a 1 sits over a 0. A diagonal edge has both
     a horizontal and a vertical part, so K and K.T both see it.
 
@@ -75,6 +77,7 @@ def diagonal_image(n=6, ctx=None):
     <NDArray 3x3 @cpu(0)>
     """
     check_positive_int('n', n)
+    n = operator.index(n)  # a Python int: n * n of a numpy int64 wraps around
     check_size('diagonal_image(%d)' % n, n * n)
     ctx = _ctx(ctx)
     return nd.array(np.triu(np.ones((n, n), np.float32)), ctx=ctx)

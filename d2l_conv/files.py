@@ -9,6 +9,7 @@ import errno
 import os
 import shutil
 import stat
+import sys
 import tempfile
 
 __all__ = ['check_writable', 'atomic_write', 'error_line']
@@ -46,13 +47,11 @@ def check_writable(path):
     """
     if not path:
         raise ValueError('the path is empty')
-    target = os.path.realpath(path)  # a symbolic link's target is what gets written
-    if os.path.islink(target):  # realpath stops at a loop
-        raise ValueError('%s is a loop of symbolic links' % path)
-    st = _stat(target)
-    if st is not None and stat.S_ISDIR(st.st_mode):
-        raise ValueError('%s is a directory' % path)
-    if st is not None and not stat.S_ISREG(st.st_mode):  # a device or a FIFO: written through
+    try:
+        target, st, through = _resolve(path)
+    except OSError as e:
+        raise ValueError('%s %s' % (path, e.strerror))
+    if through:  # a device or a FIFO: written through
         if not os.access(target, os.W_OK):
             raise ValueError('cannot write %s: permission denied' % path)
         return path
@@ -62,9 +61,36 @@ def check_writable(path):
                                     else 'does not exist'))
     try:
         tempfile.TemporaryFile(dir=directory).close()
+        name_max = os.pathconf(directory, 'PC_NAME_MAX')
     except OSError as e:
         raise ValueError('cannot write in directory %s: %s' % (directory, e.strerror))
+    if len(os.fsencode(os.path.basename(target))) > name_max:
+        raise ValueError('%s: the file name is longer than %d bytes' % (path, name_max))
     return path
+
+
+def _resolve(path):
+    """(target, its stat or None, write through?) for ``path``, or OSError saying why not.
+
+    A device or a FIFO, and anything under /dev or /proc (``/dev/stdout`` is
+    the shell's redirection, whatever it points to), is written through at
+    ``path``; otherwise a symbolic link's target is what gets replaced.
+    """
+    st = _stat(path)
+    if path.endswith(os.sep) and not (st and stat.S_ISDIR(st.st_mode)):
+        raise NotADirectoryError(errno.ENOTDIR, 'is not a directory (it ends with %s)' % os.sep, path)
+    if st is not None and stat.S_ISSOCK(st.st_mode):
+        raise OSError(errno.ENXIO, 'is a socket, not a file', path)
+    special = os.path.abspath(path).startswith(('/dev/', '/proc/'))
+    if st is not None and not stat.S_ISDIR(st.st_mode) and (special or not stat.S_ISREG(st.st_mode)):
+        return path, st, True
+    target = os.path.realpath(path)
+    if os.path.islink(target):  # realpath stops at a loop
+        raise OSError(errno.ELOOP, 'is a loop of symbolic links', path)
+    st = _stat(target)
+    if st is not None and stat.S_ISDIR(st.st_mode):
+        raise IsADirectoryError(errno.EISDIR, 'is a directory', path)
+    return target, st, False
 
 
 def error_line(e):
@@ -86,6 +112,15 @@ def error_line(e):
             return line[len('MXNetError: '):]
     lines = [line for line in lines if not line.startswith(('Traceback (most recent call last)', 'File "'))]
     return lines[0] if lines else type(e).__name__
+
+
+def _chain(e):
+    """``e`` and the exceptions it was raised from or while handling."""
+    seen = []
+    while e is not None and e not in seen:
+        seen.append(e)
+        e = e.__cause__ or e.__context__
+    return seen
 
 
 def _umask():
@@ -141,19 +176,21 @@ def atomic_write(path, write, check=None):
     """
     if not path:
         raise OSError(errno.ENOENT, 'the path is empty')
-    target = os.path.realpath(path)
-    if os.path.islink(target):  # realpath stops at a loop
-        raise OSError(errno.ELOOP, os.strerror(errno.ELOOP), path)
-    st = _stat(target)
-    if st is not None and stat.S_ISDIR(st.st_mode):
-        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), path)
-    through = st is not None and not stat.S_ISREG(st.st_mode)
+    target, st, through = _resolve(path)
     directory = None if through else os.path.dirname(target)  # through: the system's temporary directory
-    # A name of up to 255 bytes (NAME_MAX) is allowed: keep the temporary one within it too.
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix='.' + os.path.basename(target)[:200] + '.', suffix='.tmp')
+    # A name of up to 255 bytes (NAME_MAX) is allowed: keep the temporary one within it too, and in
+    # ASCII (MXNet encodes the path it writes as UTF-8, which a non-UTF-8 name is not).
+    name = os.path.basename(target).encode('ascii', 'replace').decode('ascii')[:200]
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix='.' + name + '.', suffix='.tmp')
     os.close(fd)
     try:
-        write(tmp)
+        try:
+            write(tmp)
+        except OSError:
+            raise
+        except Exception as e:  # a writer's own error after a failed write (matplotlib's PDF on a full disk)
+            cause = next((c for c in _chain(e) if isinstance(c, OSError)), None)
+            raise cause if cause is not None else OSError(errno.EIO, error_line(e))
         _fsync(tmp)
         if check is not None:
             try:
@@ -162,7 +199,10 @@ def atomic_write(path, write, check=None):
                 raise OSError(errno.EIO, 'the written file does not read back (is the disk full?): %s'
                               % error_line(e))
         if through:
-            with open(tmp, 'rb') as src, open(target, 'wb') as dst:  # a device ignores O_TRUNC
+            if sys.stdout is not None:  # /dev/stdout, say: what was printed comes first
+                sys.stdout.flush()
+            # Appending: a device ignores it, and /dev/stdout redirected to a file is not truncated.
+            with open(tmp, 'rb') as src, open(target, 'ab') as dst:
                 shutil.copyfileobj(src, dst)
             return
         if st is None:

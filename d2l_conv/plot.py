@@ -6,8 +6,11 @@ __all__ = ['show_heatmaps', 'plot_training']
 
 
 def _heatmap(ax, A, title):
-    A = A.asnumpy() if hasattr(A, 'asnumpy') else A
-    lim = max(1.0, float(np.abs(A).max()))  # one symmetric scale: 0 is always the neutral colour
+    A = A.asnumpy() if hasattr(A, 'asnumpy') else np.asarray(A)
+    if A.ndim != 2 or A.size == 0:
+        raise ValueError('%s: a heatmap needs a non-empty 2-D array, got shape %s' % (title, A.shape))
+    finite = np.abs(A[np.isfinite(A)])  # NaN and Inf are drawn at the ends of the scale
+    lim = max(1.0, float(finite.max()) if finite.size else 1.0)  # symmetric: 0 is the neutral colour
     im = ax.imshow(A, cmap='coolwarm', vmin=-lim, vmax=lim)
     for (i, j), v in np.ndenumerate(A):
         ax.text(j, i, '%g' % round(float(v), 2), ha='center', va='center', fontsize=8,
@@ -33,6 +36,9 @@ def show_heatmaps(arrays, titles):
     >>> fig.axes[1].images[0].get_array()[0].tolist()
     [0.0, 1.0, 0.0, 0.0, 0.0, -1.0, 0.0]
     """
+    if not arrays or len(arrays) != len(titles):
+        raise ValueError('show_heatmaps needs one title per array, and at least one array; got %d arrays '
+                         'and %d titles' % (len(arrays), len(titles)))
     fig, axes = plt.subplots(1, len(arrays), figsize=(3.2 * len(arrays), 3), squeeze=False)
     for ax, A, title in zip(axes[0], arrays, titles):
         im = _heatmap(ax, A, title)

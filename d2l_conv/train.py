@@ -85,6 +85,9 @@ def train_kernel(X, Y, conv2d=None, num_iters=10, lr=3e-2, ctx=None, log=print):
     check_matrix('Y', Y)
     if X.dtype != Y.dtype:
         raise TypeError('X is %s but Y is %s; cast one with astype' % (np.dtype(X.dtype).name, np.dtype(Y.dtype).name))
+    for name, A in (('X', X), ('Y', Y)):  # else the loss is NaN from the start, and lr would take the blame
+        if not np.isfinite(A.asnumpy()).all():
+            raise ValueError('%s holds NaN or Inf; training needs finite data' % name)
     if conv2d is None:
         if X.dtype != np.float32:
             raise TypeError("the default layer computes in float32, but X and Y are %s; cast them with "

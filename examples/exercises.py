@@ -16,6 +16,7 @@ from mxnet.base import MXNetError
 import d2l_conv
 from d2l_conv import Conv2D, corr2d, corr2d_fast, kernels
 from d2l_conv.exercises import corr2d_matmul  # exercise 3's answer
+from d2l_conv.cli import run
 
 
 def main(argv=None):
@@ -51,4 +52,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run(main)

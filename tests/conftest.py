@@ -40,3 +40,11 @@ def script_main():
         spec.loader.exec_module(module)
         return module.main
     return load
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    """Figures that a test made are closed after it (pyplot keeps them all otherwise)."""
+    yield
+    if 'matplotlib.pyplot' in sys.modules:
+        sys.modules['matplotlib.pyplot'].close('all')
