@@ -1,6 +1,7 @@
 """Argument checks shared by the correlations and layers: bad input becomes a
 ``TypeError``/``ValueError`` that names the problem, never a raw MXNetError."""
 import numbers
+import operator
 
 import mxnet as mx
 import numpy as np
@@ -103,7 +104,9 @@ def check_size(what, size):
 
 
 def check_positive_int(name, value):
-    """Return ``value`` if it is an int of at least 1, else raise ValueError naming ``name``.
+    """Return ``value`` as a Python int if it is an int of at least 1, else raise ValueError naming ``name``.
+
+    A Python int, so that arithmetic on it cannot wrap around as a numpy int64's does.
 
     Examples
     --------
@@ -116,4 +119,4 @@ def check_positive_int(name, value):
     """
     if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
         raise ValueError('%s must be a positive integer, got %r' % (name, value))
-    return value
+    return operator.index(value)

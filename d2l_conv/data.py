@@ -1,6 +1,4 @@
 """The chapter's example data: the stripe image of In[5] and the edge kernel of In[6]."""
-import operator
-
 import mxnet as mx
 import numpy as np
 from mxnet import nd
@@ -76,8 +74,7 @@ def diagonal_image(n=6, ctx=None):
      [0. 0. 1.]]
     <NDArray 3x3 @cpu(0)>
     """
-    check_positive_int('n', n)
-    n = operator.index(n)  # a Python int: n * n of a numpy int64 wraps around
+    n = check_positive_int('n', n)  # a Python int: n * n of a numpy int64 would wrap around
     check_size('diagonal_image(%d)' % n, n * n)
     ctx = _ctx(ctx)
     return nd.array(np.triu(np.ones((n, n), np.float32)), ctx=ctx)

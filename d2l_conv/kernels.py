@@ -70,7 +70,7 @@ def derivative(d=1, dtype='float32'):
     ...
     ValueError: d = 30 is too large: float32 taps are exact up to d = 24; use dtype='float64' (up to d = 53)
     """
-    check_positive_int('d', d)
+    d = check_positive_int('d', d)
     limit = max_derivative_order(dtype)
     if d > limit:
         hint = "; use dtype='float64' (up to d = 53)" if limit < 53 else ''
@@ -124,6 +124,6 @@ def integral(n):
     [[1. 1. 1.]]
     <NDArray 1x3 @cpu(0)>
     """
-    check_positive_int('n', n)
+    n = check_positive_int('n', n)
     check_size('integral(%d)' % n, n)
     return nd.ones((1, n))
