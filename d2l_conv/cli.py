@@ -187,13 +187,15 @@ def run(main):
     except KeyboardInterrupt:
         sys.exit(128 + signal.SIGINT)
     except BrokenPipeError:
-        # Python's documented recipe: stdout to devnull, so that the flush at exit does not fail again
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        _stdout_to_devnull()
         sys.exit(141)
     except OSError as e:  # only stdout is written outside write_or_exit, which handles its own errors
         if sys.stdout is not None:
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
+            _stdout_to_devnull()
         sys.stderr.write('%s: error: cannot write to stdout: %s\n' % (prog, e.strerror or e))
         sys.exit(1)
+
+
+def _stdout_to_devnull():
+    """Python's documented recipe for a failed stdout: point it at devnull, so the flush at exit cannot fail again."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
