@@ -172,7 +172,7 @@ def _as_float(X, K):
 
 def _plan(o_h, o_w, k_h, k_w):
     """(path, s, r) for an output of (o_h, o_w): 'direct', 'fft', or 'blocks' of s columns and r left over."""
-    if k_h * k_w >= _FFT_MIN_TAPS and _scipy_fft() is not None:
+    if _fft_for(k_h, k_w):
         return 'fft', 0, 0
     if o_w < 2 * _BLOCK or (k_h * k_w <= _DIRECT_MAX_TAPS and o_h * o_w <= _DIRECT_MAX_PIXELS):
         return 'direct', 1, 0
@@ -252,8 +252,7 @@ class _RowBlocks(mx.operator.CustomOp):
         elif req[0] != 'null':
             self.assign(in_grad[0], req[0], _corr2d(dY, nd.reverse(K, axis=(0, 1)), exact=True, full=True))
         if req[1] != 'null':
-            big = k_h * k_w >= _FFT_MIN_TAPS and _scipy_fft() is not None
-            dK = _fft_corr(X, dY, False, None) if big else _kernel_grad(X, dY, k_h, k_w)
+            dK = _fft_corr(X, dY, False, None) if _fft_for(k_h, k_w) else _kernel_grad(X, dY, k_h, k_w)
             if not np.isfinite(dK.asnumpy()).all():  # the flat views and the FFT spread NaN and Inf: redo exactly
                 dK = _corr2d(X, dY, exact=True)
             self.assign(in_grad[1], req[1], dK)
@@ -343,6 +342,11 @@ def _row_blocks(X, K, s, r, full, out):
 
 
 _SCIPY_FFT = []  # [scipy.fft or None] once looked up
+
+
+def _fft_for(k_h, k_w):
+    """Whether a (k_h, k_w) kernel takes the FFT path: ``_FFT_MIN_TAPS`` taps or more, and scipy there."""
+    return k_h * k_w >= _FFT_MIN_TAPS and _scipy_fft() is not None
 
 
 def _scipy_fft():
