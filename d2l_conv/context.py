@@ -74,7 +74,7 @@ def parse_ctx(text):
     >>> parse_ctx('gpu:٣')
     Traceback (most recent call last):
     ...
-    ValueError: unknown context 'gpu:٣'; use cpu, gpu, gpu:N (N in the digits 0-9) or auto
+    ValueError: unknown context 'gpu:٣'; use cpu, gpu, gpu:N or auto (N in the digits 0-9)
     """
     if not isinstance(text, str):
         raise TypeError("parse_ctx takes text such as 'cpu' or 'gpu:0', got %r" % (text,))
@@ -85,4 +85,4 @@ def parse_ctx(text):
         return mx.cpu()
     if kind == 'gpu' and (not index or index.isascii() and index.isdigit()):
         return check_context(mx.gpu(int(index or 0)))
-    raise ValueError("unknown context %r; use cpu, gpu, gpu:N (N in the digits 0-9) or auto" % text)
+    raise ValueError("unknown context %r; use cpu, gpu, gpu:N or auto (N in the digits 0-9)" % text)

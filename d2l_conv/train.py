@@ -163,18 +163,15 @@ def _check_layer(conv2d):
 
 def _check_lr(lr):
     """``lr`` as a float: a real number (Decimal too), finite, at least the smallest normal float."""
+    bad = ValueError('lr must be a positive finite number, got %s' % reprlib.repr(lr))
     if not is_number(lr, (numbers.Real, decimal.Decimal)):  # Decimal is no numbers.Real, but a real number
-        raise ValueError('lr must be a real number, got %s' % reprlib.repr(lr))
+        raise bad
     try:
         value = float(lr)
-    except OverflowError:  # an int or a Fraction beyond float's range
-        value = math.inf
-    except ValueError:  # Decimal('sNaN')
-        value = math.nan
-    if not (value > 0 or value == 0 and lr > 0):  # NaN is not > 0; a tiny positive Fraction rounds to 0.0
-        raise ValueError('lr must be a positive finite number, got %s' % reprlib.repr(lr))
-    if value == math.inf:
-        raise ValueError('lr must be finite, got %s' % reprlib.repr(lr))
+    except (OverflowError, ValueError):  # an int or a Fraction beyond float's range; Decimal('sNaN')
+        raise bad from None
+    if not (value > 0 or value == 0 and lr > 0) or value == math.inf:  # NaN is not > 0; a tiny Fraction gives 0.0
+        raise bad
     if value < sys.float_info.min:
         raise ValueError('lr must be at least %r (the smallest normal float; MXNet cannot take a smaller '
                          'scalar), got %s' % (sys.float_info.min, reprlib.repr(lr)))

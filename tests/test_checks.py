@@ -73,13 +73,14 @@ def test_train_kernel_takes_any_real_lr(lr):
     assert losses == expected
 
 
+POSITIVE = 'lr must be a positive finite number, got '
+
+
 @pytest.mark.parametrize('lr, match', [
-    (Decimal('1e400'), r"lr must be finite, got Decimal\('1E\+400'\)"),
-    pytest.param(10 ** 400, 'lr must be finite', id='10**400'),
-    (Decimal('NaN'), 'lr must be a positive finite number'), (Decimal('sNaN'), 'lr must be a positive finite number'),
-    (Decimal('-0.03'), 'lr must be a positive finite number'), (Fraction(1, 10 ** 400), 'lr must be at least'),
-    (Decimal('1e-400'), 'lr must be at least'), (1j, 'lr must be a real number, got 1j'),
-    (True, 'lr must be a real number, got True'),
+    (Decimal('1e400'), POSITIVE + r"Decimal\('1E\+400'\)"), pytest.param(10 ** 400, POSITIVE + '1000', id='10**400'),
+    (Decimal('NaN'), POSITIVE), (Decimal('sNaN'), POSITIVE), (Decimal('-0.03'), POSITIVE), (1j, POSITIVE + '1j'),
+    (True, POSITIVE + 'True'), (Fraction(1, 10 ** 400), 'lr must be at least'),
+    (Decimal('1e-400'), 'lr must be at least'),
 ])
 def test_train_kernel_bad_lr(lr, match):
     from d2l_conv import edge_kernel, stripe_image, train_kernel
