@@ -32,9 +32,21 @@ numpy nor mxnet, so programs that never import mxnet pay nothing. The user may
 import mxnet first (``from mxnet import autograd, nd``, the chapter's In[1]) or
 never import d2l_conv at all. ``import d2l_conv`` calls :func:`install` too.
 
-Set the environment variable ``D2L_CONV_MXNET_COMPAT=0`` to switch it off.
-On Python >= 3.12 MXNet also imports ``distutils``, which setuptools provides
-(a dependency of d2l_conv there); nothing here changes that.
+Set the environment variable ``D2L_CONV_MXNET_COMPAT`` to ``0``, ``false``,
+``no``, ``off``, ``n``, ``f``, ``none`` or ``disabled`` (any case; or a number
+equal to 0, such as ``0.0``) to switch it off. Empty or unset means on, as for
+Python's own ``PYTHON*`` variables; ``1``, ``true``, ``yes``, ``on``, ``y``,
+``t`` and ``enabled`` mean on too, and any other value leaves it on with one
+``RuntimeWarning``. On Python >= 3.12 MXNet also imports ``distutils``, which
+setuptools provides (a dependency of d2l_conv there); nothing here changes that.
+
+The hook gets along with other import machinery: a finder that, like this
+one, asks the rest of ``sys.meta_path`` is asked at most once per module, and
+the wrapped loader copies, deep-copies and pickles like the loader it wraps.
+
+Limits: the hook wraps modules that the import system loads. ``python -m
+mxnet.numpy.utils`` (say) runs that module as ``__main__`` through runpy, outside
+the hook, so on numpy >= 1.24 it fails as plain MXNet does; import it instead.
 """
 import _thread  # not threading, nor importlib.abc: this module loads at every interpreter start
 import math
@@ -44,6 +56,8 @@ import sys
 __all__ = ['install', 'uninstall', 'enabled', 'CONSTANTS']
 
 ENV = 'D2L_CONV_MXNET_COMPAT'
+OFF = ('0', 'false', 'no', 'off', 'n', 'f', 'none', 'disabled')
+ON = ('', 'true', 'yes', 'on', 'y', 't', 'enabled')  # '': empty means unset, as for PYTHON*; numbers aside
 
 # numpy 2.0 removed these constants; the values are the ones its messages give.
 CONSTANTS = {'PZERO': 0.0, 'NZERO': -0.0, 'NAN': math.nan, 'NaN': math.nan, 'PINF': math.inf,
@@ -52,11 +66,27 @@ CONSTANTS = {'PZERO': 0.0, 'NZERO': -0.0, 'NAN': math.nan, 'NaN': math.nan, 'PIN
 _lock = _thread.RLock()
 _depth = 0            # mxnet modules being executed right now (they import each other)
 _numpy_getattr = None  # numpy's own module __getattr__ while ours is in place
+_finding = set()      # (thread, module name) that _Finder is looking up right now
+_warned = set()       # unknown values of ENV already warned about
 
 
 def enabled():
-    """False when ``D2L_CONV_MXNET_COMPAT=0`` (or ``false``, ``no``, ``off``) is set."""
-    return os.environ.get(ENV, '1').strip().lower() not in ('0', 'false', 'no', 'off')
+    """False when ``D2L_CONV_MXNET_COMPAT`` is set to a value in ``OFF`` or a number equal to 0.
+
+    Any value in neither ``OFF`` nor ``ON`` keeps the hook on (without it MXNet
+    does not import on numpy >= 1.24) and warns once.
+    """
+    value = os.environ.get(ENV, '').strip().lower()
+    if value.isascii() and value.replace('.', '', 1).isdigit():  # 0, 00, 0.0; 1, 2, 1.0
+        return float(value) != 0
+    if value in OFF:
+        return False
+    if value not in ON and value not in _warned:
+        _warned.add(value)
+        import warnings  # only here: this module loads at every interpreter start
+        warnings.warn('%s=%r is not a value d2l_conv_compat knows: the mxnet numpy hook stays on; use one of %s '
+                      'to switch it off' % (ENV, os.environ[ENV], ', '.join(OFF)), RuntimeWarning, stacklevel=2)
+    return True
 
 
 def install():
@@ -161,6 +191,10 @@ class _Loader:
             _exit()
 
     def __getattr__(self, name):  # get_data, get_resource_reader, ...: the real loader's
+        # Not 'loader' itself (missing only in a copy that copy/pickle made with __new__ and has
+        # yet to fill), nor protocol names such as __setstate__ that they look up meanwhile.
+        if name == 'loader' or name.startswith('__') and name.endswith('__'):
+            raise AttributeError(name)
         return getattr(self.loader, name)
 
 
@@ -170,14 +204,24 @@ class _Finder:
     def find_spec(self, name, path=None, target=None):
         if name != 'mxnet' and not name.startswith('mxnet.'):
             return None
-        for finder in sys.meta_path:
-            if finder is self or not hasattr(finder, 'find_spec'):
-                continue
-            spec = finder.find_spec(name, path, target)
-            if spec is not None:
-                break
-        else:
+        # Another finder that asks the rest of sys.meta_path, as this one does, asks this one
+        # again: answer None then, or the two would ask each other until RecursionError.
+        key = (_thread.get_ident(), name)
+        if key in _finding:
             return None
-        if spec.loader is not None and hasattr(spec.loader, 'exec_module'):
+        _finding.add(key)
+        try:
+            spec = self._find_with_others(name, path, target)
+        finally:
+            _finding.discard(key)
+        if spec is not None and spec.loader is not None and hasattr(spec.loader, 'exec_module'):
             spec.loader = _Loader(spec.loader)
         return spec
+
+    def _find_with_others(self, name, path, target):
+        for finder in sys.meta_path:
+            if finder is not self and hasattr(finder, 'find_spec'):
+                spec = finder.find_spec(name, path, target)
+                if spec is not None:
+                    return spec
+        return None

@@ -7,12 +7,40 @@ import mxnet as mx
 import numpy as np
 from mxnet import nd, sym
 
-__all__ = ['check_corr_args', 'check_kernel_size', 'check_positive_int', 'check_size', 'MAX_SIZE']
+__all__ = ['check_corr_args', 'check_kernel_size', 'check_matrix', 'check_positive_int', 'check_size', 'is_number',
+           'MAX_SIZE']
 
 MAX_SIZE = 2 ** 31 - 2  # entries of one NDArray: mxnet 1.9.1's wheels (no INT64_TENSOR_SIZE) need size < 2**31 - 1
 
 
-def _check_matrix(name, A):
+def is_number(value, kind):
+    """True if ``value`` is a ``kind`` (a class or a tuple of them) but not a bool: ``True`` is no count or rate.
+
+    Examples
+    --------
+    >>> is_number(3, numbers.Integral), is_number(np.int64(3), numbers.Integral), is_number(True, numbers.Integral)
+    (True, True, False)
+    >>> is_number(3.0, numbers.Integral), is_number(3.0, numbers.Real)
+    (False, True)
+    """
+    return isinstance(value, kind) and not isinstance(value, bool)
+
+
+def check_matrix(name, A):
+    """Return the shape of ``A`` if it is a non-empty 2-D dense NDArray (legacy or ``mx.np``).
+
+    Otherwise raise TypeError (not an NDArray, a Symbol, sparse) or ValueError
+    (not 2-D, empty), naming ``A`` as ``name``.
+
+    Examples
+    --------
+    >>> check_matrix('Y', nd.ones((2, 3)))
+    (2, 3)
+    >>> check_matrix('Y', nd.ones((2, 3, 4)))
+    Traceback (most recent call last):
+    ...
+    ValueError: Y must be 2-D, got shape (2, 3, 4)
+    """
     if not isinstance(A, nd.NDArray):
         if isinstance(A, sym.Symbol):  # inside a hybridized block
             raise TypeError('%s is a Symbol: these functions are imperative and take NDArrays; call them from an '
@@ -48,7 +76,7 @@ def check_corr_args(X, K, np_ok=False):
     ...
     TypeError: K is bool; cast it with K.astype('float32')
     """
-    x_shape, k_shape = _check_matrix('X', X), _check_matrix('K', K)
+    x_shape, k_shape = check_matrix('X', X), check_matrix('K', K)
     if not np_ok and (isinstance(X, mx.np.ndarray) or isinstance(K, mx.np.ndarray)):
         raise TypeError('corr2d (the book\'s loop) takes legacy mx.nd arrays, not mx.np arrays: pass '
                         'X.as_nd_ndarray() and K.as_nd_ndarray(), or use corr2d_fast, which takes both')
@@ -84,11 +112,10 @@ def check_kernel_size(kernel_size):
     ...
     ValueError: kernel_size (1, 2147483648) has 2147483648 entries; MXNet's arrays hold at most 2147483646
     """
-    if isinstance(kernel_size, numbers.Integral):
+    if is_number(kernel_size, numbers.Integral):
         kernel_size = (kernel_size, kernel_size)
     if (not isinstance(kernel_size, (tuple, list)) or len(kernel_size) != 2
-            or not all(isinstance(k, numbers.Integral) and not isinstance(k, bool)
-                       for k in kernel_size)):
+            or not all(is_number(k, numbers.Integral) for k in kernel_size)):
         raise TypeError('kernel_size must be an int or a pair of ints, got %r' % (kernel_size,))
     if min(kernel_size) < 1:
         raise ValueError('kernel_size entries must be positive, got %r' % (tuple(kernel_size),))
@@ -117,6 +144,6 @@ def check_positive_int(name, value):
     ...
     ValueError: n must be a positive integer, got 0
     """
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
+    if not is_number(value, numbers.Integral) or value < 1:
         raise ValueError('%s must be a positive integer, got %r' % (name, value))
     return operator.index(value)

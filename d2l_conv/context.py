@@ -4,6 +4,8 @@ import numbers
 import mxnet as mx
 from mxnet.base import MXNetError
 
+from .checks import is_number
+
 __all__ = ['num_gpus', 'try_gpu', 'try_all_gpus', 'check_context', 'parse_ctx']
 
 
@@ -29,7 +31,7 @@ def try_gpu(i=0):
     ...
     ValueError: i must be a GPU index, an int >= 0, got -1
     """
-    if not isinstance(i, numbers.Integral) or isinstance(i, bool) or i < 0:
+    if not is_number(i, numbers.Integral) or i < 0:
         raise ValueError('i must be a GPU index, an int >= 0, got %r' % (i,))
     return mx.gpu(int(i)) if num_gpus() > i else mx.cpu()
 
@@ -62,13 +64,25 @@ def check_context(ctx):
 def parse_ctx(text):
     """Parse ``cpu``, ``gpu``, ``gpu:N`` or ``auto`` (= try_gpu()) into a usable context.
 
-    Raises ValueError for any other text, or for a GPU that is not there.
+    Raises ValueError for any other text, or for a GPU that is not there. N is
+    written in the digits 0-9 (``str.isdigit`` would also pass ``²`` and ``٣``).
+
+    Examples
+    --------
+    >>> parse_ctx('cpu')
+    cpu(0)
+    >>> parse_ctx('gpu:٣')
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown context 'gpu:٣'; use cpu, gpu, gpu:N or auto (N in the digits 0-9)
     """
+    if not isinstance(text, str):
+        raise TypeError("parse_ctx takes text such as 'cpu' or 'gpu:0', got %r" % (text,))
     kind, _, index = text.partition(':')
     if text == 'auto':
         return try_gpu()
     if text == 'cpu':
         return mx.cpu()
-    if kind == 'gpu' and (not index or index.isdigit()):
+    if kind == 'gpu' and (not index or index.isascii() and index.isdigit()):
         return check_context(mx.gpu(int(index or 0)))
-    raise ValueError("unknown context %r; use cpu, gpu, gpu:N or auto" % text)
+    raise ValueError("unknown context %r; use cpu, gpu, gpu:N or auto (N in the digits 0-9)" % text)

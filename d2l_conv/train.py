@@ -1,4 +1,5 @@
 """In[8]: learning the edge kernel from X and Y with autograd."""
+import decimal
 import math
 import numbers
 import reprlib
@@ -10,7 +11,8 @@ from mxnet import autograd, npx
 from mxnet.base import MXNetError
 from mxnet.gluon import nn
 
-from .checks import _check_matrix as check_matrix, check_positive_int
+from .book import Conv2D
+from .checks import check_matrix, check_positive_int, is_number
 from .context import check_context
 
 __all__ = ['train_kernel']
@@ -31,14 +33,16 @@ def train_kernel(X, Y, conv2d=None, num_iters=10, lr=3e-2, ctx=None, log=print):
     Y : NDArray, shape (n_h - k_h + 1, n_w - k_w + 1)
         Target, e.g. ``corr2d(X, edge_kernel())``.
     conv2d : Block, optional
-        A layer on 2-D data such as ``Conv2D((1, 2), corr=corr2d_fast)``. By
-        default the document's ``nn.Conv2D(1, kernel_size=(1, 2))``, for which
-        X and Y are reshaped to ``(1, 1, h, w)``.
+        A gluon layer with a ``weight`` parameter, on 2-D data, such as
+        ``Conv2D((1, 2), corr=corr2d_fast)``. By default the document's
+        ``nn.Conv2D(1, kernel_size=(1, 2))``, for which X and Y are reshaped
+        to ``(1, 1, h, w)``.
     num_iters : int
         Number of gradient steps, at least 1.
     lr : real number
-        Learning rate: finite, and at least ``sys.float_info.min`` (about
-        2.2e-308, the smallest normal float), which MXNet needs of a scalar.
+        Learning rate: an int, float, numpy scalar, ``Fraction`` or ``Decimal``,
+        finite, and at least ``sys.float_info.min`` (about 2.2e-308, the
+        smallest normal float), which MXNet needs of a scalar.
     ctx : Context, default mx.cpu()
         Where the layer is initialised and the data copied.
     log : callable or None
@@ -55,7 +59,8 @@ def train_kernel(X, Y, conv2d=None, num_iters=10, lr=3e-2, ctx=None, log=print):
     ------
     TypeError
         X or Y is not an NDArray, their dtypes differ, or (default layer)
-        they are not float32.
+        they are not float32; ``conv2d`` is not a layer with a weight, or a
+        ``Conv2D`` whose ``corr`` is not callable.
     ValueError
         X or Y is not 2-D or empty, Y's shape is not the layer's output shape,
         a bad ``num_iters``, ``lr`` or ``ctx``.
@@ -88,7 +93,9 @@ def train_kernel(X, Y, conv2d=None, num_iters=10, lr=3e-2, ctx=None, log=print):
     for name, A in (('X', X), ('Y', Y)):  # else the loss is NaN from the start, and lr would take the blame
         if not np.isfinite(A.asnumpy()).all():
             raise ValueError('%s holds NaN or Inf; training needs finite data' % name)
-    if conv2d is None:
+    if conv2d is not None:
+        _check_layer(conv2d)
+    else:
         if X.dtype != np.float32:
             raise TypeError("the default layer computes in float32, but X and Y are %s; cast them with "
                             "astype('float32')" % np.dtype(X.dtype).name)
@@ -138,16 +145,33 @@ def _forward(conv2d, X):
                         "(the book's exercise 2); use Conv2D(kernel_size, corr=corr2d_fast)") from None
 
 
+def _check_layer(conv2d):
+    """TypeError unless ``conv2d`` is a gluon Block with a weight (and, for the book's Conv2D, a callable corr).
+
+    Here rather than in Conv2D, which is the page: a bad ``corr`` shows only when the layer runs.
+    """
+    if not isinstance(conv2d, mx.gluon.Block):
+        raise TypeError('conv2d must be a gluon layer such as Conv2D((1, 2), corr=corr2d_fast) or '
+                        'nn.Conv2D(1, kernel_size=(1, 2)), got %s' % reprlib.repr(conv2d))
+    if not isinstance(getattr(conv2d, 'weight', None), mx.gluon.Parameter):
+        raise TypeError('conv2d must have a weight parameter to learn, as Conv2D and nn.Conv2D do; %s has none'
+                        % type(conv2d).__name__)
+    if isinstance(conv2d, Conv2D) and not callable(conv2d.corr):
+        raise TypeError('Conv2D(corr=...) must be a function corr(X, K) such as corr2d_fast, got %s'
+                        % reprlib.repr(conv2d.corr))
+
+
 def _check_lr(lr):
-    """``lr`` as a float: a real number, finite, at least the smallest normal float."""
-    if not isinstance(lr, numbers.Real) or isinstance(lr, bool) or not lr > 0:  # NaN is not > 0
-        raise ValueError('lr must be a positive finite number, got %s' % reprlib.repr(lr))
+    """``lr`` as a float: a real number (Decimal too), finite, at least the smallest normal float."""
+    bad = ValueError('lr must be a positive finite number, got %s' % reprlib.repr(lr))
+    if not is_number(lr, (numbers.Real, decimal.Decimal)):  # Decimal is no numbers.Real, but a real number
+        raise bad
     try:
         value = float(lr)
-    except OverflowError:  # an int or a Fraction beyond float's range
-        value = math.inf
-    if value == math.inf:
-        raise ValueError('lr must be a positive finite number, got %s' % reprlib.repr(lr))
+    except (OverflowError, ValueError):  # an int or a Fraction beyond float's range; Decimal('sNaN')
+        raise bad from None
+    if not (value > 0 or value == 0 and lr > 0) or value == math.inf:  # NaN is not > 0; a tiny Fraction gives 0.0
+        raise bad
     if value < sys.float_info.min:
         raise ValueError('lr must be at least %r (the smallest normal float; MXNet cannot take a smaller '
                          'scalar), got %s' % (sys.float_info.min, reprlib.repr(lr)))

@@ -1,10 +1,16 @@
 """Bad input to the library is a TypeError/ValueError naming the problem, never an MXNetError."""
+import numbers
+from decimal import Decimal
+from fractions import Fraction
+
 import mxnet as mx
 import numpy as np
 import pytest
 from mxnet import nd
+from mxnet.gluon import nn
 
 from d2l_conv import Conv2D, convolve2d, corr2d, corr2d_fast, corr2d_matmul
+from d2l_conv.checks import check_kernel_size, check_positive_int, is_number
 
 X, K = nd.ones((4, 5)), nd.ones((2, 2))
 CORRS = [corr2d, corr2d_fast, convolve2d, corr2d_matmul]
@@ -53,3 +59,59 @@ def test_train_kernel_arguments(kwargs, match):
     X = stripe_image()
     with pytest.raises(ValueError, match=match):
         train_kernel(X, corr2d(X, edge_kernel()), **kwargs)
+
+
+@pytest.mark.parametrize('lr', [Decimal('0.03'), Fraction(3, 100), np.float32(0.03), 0.03])
+def test_train_kernel_takes_any_real_lr(lr):
+    """A Decimal or a Fraction is a real number too (Decimal is no numbers.Real): the same losses as float(lr)."""
+    from d2l_conv import edge_kernel, stripe_image, train_kernel
+    X = stripe_image()
+    mx.random.seed(0)
+    _, losses = train_kernel(X, corr2d(X, edge_kernel()), num_iters=2, lr=lr, log=None)
+    mx.random.seed(0)
+    _, expected = train_kernel(X, corr2d(X, edge_kernel()), num_iters=2, lr=float(lr), log=None)
+    assert losses == expected
+
+
+POSITIVE = 'lr must be a positive finite number, got '
+
+
+@pytest.mark.parametrize('lr, match', [
+    (Decimal('1e400'), POSITIVE + r"Decimal\('1E\+400'\)"), pytest.param(10 ** 400, POSITIVE + '1000', id='10**400'),
+    (Decimal('NaN'), POSITIVE), (Decimal('sNaN'), POSITIVE), (Decimal('-0.03'), POSITIVE), (1j, POSITIVE + '1j'),
+    (True, POSITIVE + 'True'), (Fraction(1, 10 ** 400), 'lr must be at least'),
+    (Decimal('1e-400'), 'lr must be at least'),
+])
+def test_train_kernel_bad_lr(lr, match):
+    from d2l_conv import edge_kernel, stripe_image, train_kernel
+    X = stripe_image()
+    with pytest.raises(ValueError, match=match):
+        train_kernel(X, corr2d(X, edge_kernel()), lr=lr)
+
+
+@pytest.mark.parametrize('conv2d, match', [
+    ('x', r"conv2d must be a gluon layer such as Conv2D\(\(1, 2\), corr=corr2d_fast\) .*got 'x'"),
+    (nn.Sequential(), 'conv2d must have a weight parameter to learn, as Conv2D and nn.Conv2D do; Sequential has none'),
+    (Conv2D((1, 2), corr=None), r'Conv2D\(corr=...\) must be a function corr\(X, K\) such as corr2d_fast, got None'),
+])
+def test_train_kernel_bad_layer(conv2d, match):
+    from d2l_conv import edge_kernel, stripe_image, train_kernel
+    X = stripe_image()
+    with pytest.raises(TypeError, match=match):
+        train_kernel(X, corr2d(X, edge_kernel()), conv2d=conv2d)
+
+
+@pytest.mark.parametrize('kind, good, bad', [
+    (numbers.Integral, [3, np.int64(3), np.uint8(3)], [True, np.bool_(True), 3.0, '3', None]),
+    ((numbers.Real, Decimal), [0.5, 3, np.float32(0.5), Fraction(1, 2), Decimal('0.5')], [True, 1j, '0.5', None]),
+])
+def test_is_number_is_never_a_bool(kind, good, bad):
+    assert [is_number(v, kind) for v in good + bad] == [True] * len(good) + [False] * len(bad)
+
+
+@pytest.mark.parametrize('value', [True, np.True_, 2.0, '2'])
+def test_counts_are_ints_not_bools(value):
+    with pytest.raises(ValueError, match='n must be a positive integer, got'):
+        check_positive_int('n', value)
+    with pytest.raises(TypeError, match='kernel_size must be an int or a pair of ints, got'):
+        check_kernel_size((1, value))

@@ -20,9 +20,21 @@ def test_parse_ctx():
     for text in ('gpu', 'gpu:1'):
         with pytest.raises(ValueError, match='mxnet-cu112'):
             parse_ctx(text)
-    for text in ('tpu', 'gpu:x', 'cpu:1', ''):
+    for text in ('tpu', 'gpu:x', 'cpu:1', '', 'gpu:-1', 'gpu:+1', 'gpu: 1'):
         with pytest.raises(ValueError, match='unknown context'):
             parse_ctx(text)
+
+
+@pytest.mark.parametrize('text', ['gpu:\u00b2', 'gpu:\u0663', 'gpu:\uff11'])  # superscript 2, Arabic 3, fullwidth 1
+def test_parse_ctx_takes_only_ascii_digits(text):
+    """str.isdigit passes these; int() then refused the first and read the others as 3 and 1."""
+    with pytest.raises(ValueError, match=r"unknown context '%s'; .* or auto \(N in the digits 0-9\)" % text):
+        parse_ctx(text)
+
+
+def test_parse_ctx_takes_text():
+    with pytest.raises(TypeError, match="parse_ctx takes text such as 'cpu' or 'gpu:0', got 0"):
+        parse_ctx(0)
 
 
 def test_check_context_rejects_missing_gpu_and_non_contexts():
@@ -32,6 +44,7 @@ def test_check_context_rejects_missing_gpu_and_non_contexts():
         check_context('cpu')
 
 
+@pytest.mark.slow
 def test_learn_kernel_gpu_fails_cleanly(run_script):
     res = run_script('learn_kernel.py', '--ctx', 'gpu')
     assert res.returncode == 2 and res.stdout == ''
@@ -49,6 +62,7 @@ def test_train_kernel_on_missing_gpu_is_a_value_error():
         train_kernel(X, corr2d(X, edge_kernel()), ctx=mx.gpu(0))
 
 
+@pytest.mark.slow
 def test_missing_mxnet_is_a_clear_import_error():
     import subprocess
     import sys
