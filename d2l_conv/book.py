@@ -96,6 +96,8 @@ class Conv2D(nn.Block):
 
     def __init__(self, kernel_size, corr=corr2d, **kwargs):
         kernel_size = check_kernel_size(kernel_size)
+        if not callable(corr):  # else the first forward pass fails with "'NoneType' object is not callable"
+            raise TypeError('corr must be a function corr(X, K) such as corr2d or corr2d_fast, got %r' % (corr,))
         super(Conv2D, self).__init__(**kwargs)
         self.corr = corr
         self.weight = self.params.get('weight', shape=kernel_size)

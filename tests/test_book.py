@@ -39,3 +39,10 @@ def test_conv2d_cannot_learn_exercise_2():
         with autograd.record():
             loss = conv(stripe_image()).sum()
         loss.backward()
+
+
+@pytest.mark.parametrize('corr', [None, 'corr2d', 3])
+def test_conv2d_refuses_a_corr_that_is_not_a_function(corr):
+    """Refused at construction, not at the first forward pass with "'NoneType' object is not callable"."""
+    with pytest.raises(TypeError, match=r'corr must be a function corr\(X, K\)'):
+        Conv2D((1, 2), corr=corr)
