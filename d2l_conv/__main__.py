@@ -2,4 +2,5 @@
 from .cli import run
 from .commands import PROG, main
 
-run(main, prog=PROG)
+if __name__ == '__main__':  # not when a tool such as pytest --doctest-modules imports it
+    run(main, prog=PROG)

@@ -32,6 +32,7 @@ _TEMP_CHARS = 'abcdefghijklmnopqrstuvwxyz0123456789_'  # tempfile's, so that its
 _TEMP_SUFFIX = '.tmp'
 # The process's own descriptors: written through even where they lead to a regular file (`> out`).
 _DESCRIPTOR = re.compile(r'/dev/(std(in|out|err)|fd/\d+)|/proc/[^/]+(/task/\d+)?/fd/\d+')
+_ACL = 'system.posix_acl_access'  # a file's POSIX ACL, as Linux stores it
 _WHY_NOT_A_DIRECTORY = {errno.ENOENT: 'does not exist', errno.ENOTDIR: 'is not a directory',
                         errno.ELOOP: 'goes through a loop of symbolic links'}
 
@@ -230,13 +231,19 @@ def _create_temp(directory, prefix, mode):
 
 def _keep_metadata(st, target, tmp):
     """Give ``tmp`` the metadata of ``target`` (whose stat is ``st``): owner where allowed, then
-    ``shutil.copystat``'s mode, extended attributes and POSIX ACL; its times stay the new file's."""
+    ``shutil.copystat``'s mode, extended attributes and POSIX ACL (or none, as the old file); its
+    times stay the new file's."""
     now = os.stat(tmp)
     if (st.st_uid, st.st_gid) != (now.st_uid, now.st_gid):
         try:
             os.chown(tmp, st.st_uid, st.st_gid)  # before the mode: chown clears set-user-ID bits
         except (OSError, AttributeError):
             pass
+    try:  # an ACL that tmp inherited from the directory's default ACL, where the old file had none
+        if _ACL in os.listxattr(tmp) and _ACL not in os.listxattr(target):
+            os.removexattr(tmp, _ACL)
+    except (OSError, AttributeError):  # no extended attributes here
+        pass
     shutil.copystat(target, tmp)
     os.utime(tmp, ns=(now.st_atime_ns, now.st_mtime_ns))
 

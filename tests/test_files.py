@@ -260,6 +260,17 @@ def test_a_new_file_follows_the_directorys_default_acl(tmp_path):
     assert os.getxattr(str(tmp_path / 'new'), ACCESS) == os.getxattr(str(tmp_path / 'touched'), ACCESS)
 
 
+def test_an_existing_file_without_an_acl_gets_none_from_the_directorys_default(tmp_path):
+    """The temporary file inherits the default ACL when it is made; the old file had none."""
+    target = tmp_path / 'k.params'
+    target.write_bytes(b'old')
+    os.chmod(str(target), 0o644)
+    _setxattr(tmp_path, DEFAULT, _acl((USER_OBJ, 6, None), (USER, 6, 65534), (GROUP_OBJ, 0, None),
+                                      (MASK, 6, None), (OTHER, 0, None)))
+    atomic_write(str(target), _write(b'new'))
+    assert ACCESS not in os.listxattr(str(target)) and stat.S_IMODE(os.stat(str(target)).st_mode) == 0o644
+
+
 # A file the caller may not write is refused, as open() and cp refuse it
 
 @pytest.fixture
