@@ -1,4 +1,4 @@
-"""Small argparse helpers shared by the example scripts.
+"""Small argparse helpers shared by the commands (``d2l_conv.commands``).
 
 Bad arguments end as the usage line and one error line (exit status 2), a
 failure at run time as one error line (exit status 1), never a traceback.
@@ -10,10 +10,12 @@ import os
 import signal
 import sys
 
-from .files import check_writable
+from mxnet.base import MXNetError
+
+from .files import atomic_write, check_writable, error_line, printable
 
 __all__ = ['argtype', 'positive', 'seed', 'output_path', 'plot_path', 'plot_format', 'check_figure',
-           'check_distinct', 'write_or_exit', 'fail', 'run']
+           'check_distinct', 'import_plot', 'write_or_exit', 'fail', 'run']
 
 SEED_MIN, SEED_MAX = -2 ** 31, 2 ** 31 - 1  # mx.random.seed passes the seed as a C int
 PLOT_FORMATS = ('png', 'pdf', 'svg')
@@ -46,6 +48,10 @@ def positive(type_):
     --------
     >>> positive(float)('0.03')
     0.03
+    >>> positive(float)('1e400')
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: must be a finite number, got 1e400
     >>> positive(float)('1e-320')
     Traceback (most recent call last):
     ...
@@ -53,7 +59,9 @@ def positive(type_):
     """
     def parse(text):
         value = type_(text)  # argparse turns a ValueError here into "invalid positive int value"
-        if not (value > 0 and math.isfinite(value)):
+        if not math.isfinite(value):
+            raise argparse.ArgumentTypeError('must be a finite number, got %s' % text)
+        if not value > 0:
             raise argparse.ArgumentTypeError('must be positive, got %s' % text)
         if isinstance(value, float) and value < sys.float_info.min:
             raise argparse.ArgumentTypeError('must be at least %r (the smallest normal float), got %s'
@@ -110,7 +118,7 @@ def plot_format(path):
         return 'png'
     if ext[1:] not in PLOT_FORMATS:
         raise ValueError('cannot write a picture named %s; use a .png, .pdf or .svg file name'
-                         % os.path.basename(path))
+                         % printable(os.path.basename(path)))
     return ext[1:]
 
 
@@ -144,7 +152,18 @@ def check_distinct(parser, first, second):
     (name1, path1), (name2, path2) = first, second
     if path1 and path2 and (os.path.realpath(path1) == os.path.realpath(path2)
                             or os.path.exists(path1) and os.path.exists(path2) and os.path.samefile(path1, path2)):
-        parser.error('%s and %s name the same file %s; give each its own' % (name1, name2, path1))
+        parser.error('%s and %s name the same file %s; give each its own' % (name1, name2, printable(path1)))
+
+
+def import_plot(parser):
+    """``d2l_conv.plot``, imported only when a picture is asked for (matplotlib is an optional
+    extra, and slow to import); without matplotlib, a usage error that says what to install."""
+    try:
+        from . import plot
+    except ImportError as e:
+        parser.error("--plot needs matplotlib (%s): pip install 'd2l_conv[plot]', or pip install matplotlib"
+                     % ' '.join(str(e).split()))
+    return plot
 
 
 def fail(parser, message):
@@ -154,17 +173,14 @@ def fail(parser, message):
 
 def write_or_exit(parser, path, write, check=None):
     """``atomic_write(path, write, check)``; any failure exits with status 1 and one line."""
-    from mxnet.base import MXNetError
-
-    from .files import atomic_write, error_line
     try:
         atomic_write(path, write, check)
     except (OSError, ValueError, MXNetError) as e:
-        fail(parser, 'cannot write %s: %s' % (path, error_line(e)))
+        fail(parser, 'cannot write %s: %s' % (printable(path), error_line(e)))
 
 
-def run(main):
-    """Run a script's ``main()`` as a Unix tool.
+def run(main, prog=None):
+    """Run a command's ``main()`` as a Unix tool (``prog``, default the script's name, in error lines).
 
     - The reader of stdout goes away (``script.py | head -1``): end quietly with
       status 141 (128 + SIGPIPE, what a shell reports for a tool SIGPIPE ended).
@@ -172,7 +188,7 @@ def run(main):
     - Ctrl-C, SIGTERM or SIGHUP: end quietly with 128 + the signal's number,
       after the ``finally`` clauses ran (a temporary file is removed).
     """
-    prog = os.path.basename(sys.argv[0])
+    prog = prog or os.path.basename(sys.argv[0])
 
     def stop(signum, frame):
         raise SystemExit(128 + signum)  # unwinds through atomic_write's finally

@@ -3,35 +3,18 @@
     python examples/edge_detection.py
     python examples/edge_detection.py --plot edges.png   # heatmaps of X, Y and z
 
-Prints X (Out[5]), then ``print(X, Y)`` (In[6]: Y marks the edges with 1 and
--1), then ``print(X.T, z)`` (In[7]: on the transposed image the same kernel
-sees no edge and z is all zeros).
+The same as ``python -m d2l_conv edge-detection``: d2l_conv.commands.edge_detection.
 """
-import argparse
+import os
+import sys
 
-from d2l_conv import corr2d, edge_kernel, stripe_image
-from d2l_conv.cli import check_figure, plot_format, plot_path, run, write_or_exit
+try:
+    import d2l_conv  # noqa: F401 (first, before anything imports MXNet: its ImportError says what to install)
+except ImportError as e:
+    sys.exit('%s: error: %s' % (os.path.basename(sys.argv[0]), ' '.join(str(e).split())))
 
-
-def main(argv=None):
-    parser = argparse.ArgumentParser(usage='%(prog)s [options]', description=__doc__.splitlines()[0])
-    parser.add_argument('--plot', metavar='PATH', type=plot_path,
-                        help='write a picture of the three heatmaps (.png, .pdf or .svg)')
-    args = parser.parse_args(argv)
-
-    X = stripe_image()     # (6, 8)
-    print(repr(X))         # Out[5]
-    K = edge_kernel()      # (1, 2)
-    Y = corr2d(X, K)       # (6, 7)
-    print(X, Y)            # In[6]
-    z = corr2d(X.T, K)     # (8, 5)
-    print(X.T, z)          # In[7]
-    if args.plot:
-        from d2l_conv.plot import show_heatmaps  # matplotlib only when asked: keeps the run fast
-        fig = show_heatmaps([X, Y, z], ['X', 'Y = corr2d(X, K)', 'z = corr2d(X.T, K)'])
-        fmt = plot_format(args.plot)
-        write_or_exit(parser, args.plot, lambda tmp: fig.savefig(tmp, format=fmt), check=check_figure(fmt))
-
+from d2l_conv.cli import run  # noqa: E402
+from d2l_conv.commands import edge_detection as main  # noqa: E402
 
 if __name__ == '__main__':
     run(main)
