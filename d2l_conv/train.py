@@ -11,7 +11,6 @@ from mxnet import autograd, npx
 from mxnet.base import MXNetError
 from mxnet.gluon import nn
 
-from .book import Conv2D
 from .checks import check_matrix, check_positive_int, is_number
 from .context import check_context
 
@@ -59,8 +58,7 @@ def train_kernel(X, Y, conv2d=None, num_iters=10, lr=3e-2, ctx=None, log=print):
     ------
     TypeError
         X or Y is not an NDArray, their dtypes differ, or (default layer)
-        they are not float32; ``conv2d`` is not a layer with a weight, or a
-        ``Conv2D`` whose ``corr`` is not callable.
+        they are not float32; ``conv2d`` is not a layer with a weight.
     ValueError
         X or Y is not 2-D or empty, Y's shape is not the layer's output shape,
         a bad ``num_iters``, ``lr`` or ``ctx``.
@@ -146,19 +144,13 @@ def _forward(conv2d, X):
 
 
 def _check_layer(conv2d):
-    """TypeError unless ``conv2d`` is a gluon Block with a weight (and, for the book's Conv2D, a callable corr).
-
-    Here rather than in Conv2D, which is the page: a bad ``corr`` shows only when the layer runs.
-    """
+    """TypeError unless ``conv2d`` is a gluon Block with a weight (Conv2D checks its ``corr`` itself)."""
     if not isinstance(conv2d, mx.gluon.Block):
         raise TypeError('conv2d must be a gluon layer such as Conv2D((1, 2), corr=corr2d_fast) or '
                         'nn.Conv2D(1, kernel_size=(1, 2)), got %s' % reprlib.repr(conv2d))
     if not isinstance(getattr(conv2d, 'weight', None), mx.gluon.Parameter):
         raise TypeError('conv2d must have a weight parameter to learn, as Conv2D and nn.Conv2D do; %s has none'
                         % type(conv2d).__name__)
-    if isinstance(conv2d, Conv2D) and not callable(conv2d.corr):
-        raise TypeError('Conv2D(corr=...) must be a function corr(X, K) such as corr2d_fast, got %s'
-                        % reprlib.repr(conv2d.corr))
 
 
 def _check_lr(lr):
