@@ -31,7 +31,7 @@ import os
 import struct
 import sys
 
-__all__ = ['ARMPL', 'MESSAGE', 'applies', 'load', 'load_standin', 'standin']
+__all__ = ['ARMPL', 'MESSAGE', 'applies', 'load', 'load_standin', 'needed', 'standin']
 
 # libmxnet.so's NEEDED names from ArmPL, and what stands in for each.
 ARMPL = {'libarmpl_lp64_mp.so': ('libblas.so.3', 'liblapacke.so.3'), 'libamath.so': (), 'libastring.so': ()}
@@ -52,35 +52,78 @@ def applies():
 
 
 def load(mxnet_dir=None):
-    """Before ``libmxnet.so`` loads: load ArmPL's three libraries, or stand-ins for those that do not load.
+    """Before ``libmxnet.so`` loads: load ArmPL's libraries it needs, or stand-ins for those that do not load.
 
-    ``mxnet_dir`` is the directory of ``libmxnet.so``, whose ``RPATH`` is
-    ``$ORIGIN`` (found with ``importlib.util.find_spec`` when not given). Does
-    nothing where :func:`applies` is false. Returns the names given stand-ins
-    (none a second time: glibc finds a loaded stand-in by its ``SONAME``).
-    Raises ``ImportError`` (:data:`MESSAGE`) when ``libarmpl_lp64_mp.so`` does
-    not load and OpenBLAS or LAPACKE does not either.
+    ``mxnet_dir`` is the directory of mxnet's ``__init__.py`` and
+    ``libmxnet.so`` (found with ``importlib.util.find_spec`` when not given).
+    Does nothing where :func:`applies` is false, nor for a ``libmxnet.so``
+    that needs no ArmPL (a build of one's own). Returns the names given
+    stand-ins (none a second time: glibc finds a loaded stand-in by its
+    ``SONAME``). Raises ``ImportError`` (:data:`MESSAGE`) when
+    ``libarmpl_lp64_mp.so`` does not load and OpenBLAS or LAPACKE does not either.
     """
     if not applies():
         return []
-    import ctypes
     if mxnet_dir is None:
         import importlib.util
         spec = importlib.util.find_spec('mxnet')
-        mxnet_dir = os.path.dirname(spec.origin) if spec is not None and spec.origin else None
+        if spec is None or not spec.origin:
+            return []  # no mxnet: d2l_conv says what to install
+        mxnet_dir = os.path.dirname(spec.origin)
+    try:
+        wanted = [name for name in needed(os.path.join(mxnet_dir, 'libmxnet.so')) if name in ARMPL]
+    except (OSError, ValueError):
+        return []  # no libmxnet.so there, or not one we can read: mxnet's own error follows
+    import ctypes
     replaced = []
-    for name, needed in ARMPL.items():
-        if _loads(ctypes, name) or (mxnet_dir and _loads(ctypes, os.path.join(mxnet_dir, name))):
-            continue  # ArmPL's own, as libmxnet.so would find it (or a stand-in loaded before)
+    for name in wanted:
+        # ArmPL's own, as libmxnet.so would find it: by name, or next to it (its RPATH is $ORIGIN);
+        # or a stand-in loaded before, which glibc finds by its SONAME
+        if _loads(ctypes, name) or _loads(ctypes, os.path.join(mxnet_dir, name)):
+            continue
         try:
-            _standins.append(load_standin(name, needed))
+            _standins.append(load_standin(name, ARMPL[name]))
         except OSError:
-            missing = [lib for lib in needed if not _loads(ctypes, lib)]
+            missing = [lib for lib in ARMPL[name] if not _loads(ctypes, lib)]
             if not missing:
                 raise
             raise ImportError(MESSAGE % ' and '.join(missing)) from None
         replaced.append(name)
     return replaced
+
+
+def needed(path):
+    """The ``NEEDED`` entries of the little-endian ELF64 shared object at ``path``, read from its headers.
+
+    Raises ``ValueError`` if it is not one (``OSError`` if it cannot be read).
+    """
+    with open(path, 'rb') as f:
+        header = f.read(64)
+        if header[:6] != b'\x7fELF\x02\x01':
+            raise ValueError('%s is not a little-endian ELF64 file' % path)
+        phoff, = struct.unpack_from('<Q', header, 32)
+        phentsize, phnum = struct.unpack_from('<HH', header, 54)
+        f.seek(phoff)
+        table = f.read(phentsize * phnum)
+        # (p_type, p_offset, p_vaddr, p_filesz) of each segment
+        segments = [struct.unpack_from('<I4xQQ8xQ', table, i * phentsize) for i in range(phnum)]
+        dynamic = [(offset, size) for kind, offset, _, size in segments if kind == 2]  # PT_DYNAMIC
+        if not dynamic:
+            raise ValueError('%s has no dynamic section' % path)
+        f.seek(dynamic[0][0])
+        raw = f.read(dynamic[0][1])
+        tags = [struct.unpack_from('<qQ', raw, i) for i in range(0, len(raw) - 15, 16)]
+        strtab = dict(tags).get(5)  # DT_STRTAB, an address: its file offset is in the PT_LOAD holding it
+        base = next((offset - vaddr for kind, offset, vaddr, size in segments
+                     if kind == 1 and vaddr <= (strtab or 0) < vaddr + size), None)
+        if strtab is None or base is None:
+            raise ValueError('%s has no string table' % path)
+        names = []
+        for tag, value in tags:
+            if tag == 1:  # DT_NEEDED
+                f.seek(base + strtab + value)
+                names.append(f.read(256).partition(b'\0')[0].decode('utf-8', 'replace'))
+        return names
 
 
 def _loads(ctypes, name):

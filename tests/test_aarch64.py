@@ -85,12 +85,15 @@ def test_nothing_happens_off_aarch64():
 
 @pytest.fixture
 def simulated_aarch64(monkeypatch, tmp_path):
-    """applies() is true, and ARMPL's names are ours, new in each test (nothing here loads the real ones)."""
+    """applies() is true, ARMPL's names are ours, new in each test (nothing here loads the real ones),
+    and tmp_path holds a libmxnet.so that needs them."""
     tag = '%d_%s' % (os.getpid(), tmp_path.name)
     names = {'libd2l_conv_armpl_%s.so' % tag: ('libd2l_conv_blas_%s.so.3' % tag,),
              'libd2l_conv_amath_%s.so' % tag: (), 'libd2l_conv_astring_%s.so' % tag: ()}
     monkeypatch.setattr(d2l_conv_armpl, 'applies', lambda: True)
     monkeypatch.setattr(d2l_conv_armpl, 'ARMPL', names)
+    # the wheel's libmxnet.so as far as load() reads it: what it needs
+    (tmp_path / 'libmxnet.so').write_bytes(d2l_conv_armpl.standin('libmxnet.so', ('libm.so.6',) + tuple(names)))
     return names
 
 
@@ -102,6 +105,26 @@ def test_armpl_next_to_libmxnet_is_used_as_it_is(simulated_aarch64, tmp_path):
     with open('/proc/self/maps') as maps:
         mapped = maps.read()
     assert all(str(tmp_path / name) in mapped for name in simulated_aarch64)
+
+
+@x86_64_linux
+def test_a_libmxnet_that_needs_no_armpl_is_left_alone(simulated_aarch64, tmp_path):
+    """A build of one's own (a Jetson's, say), without OpenBLAS or ArmPL: mxnet's own error, not ours."""
+    (tmp_path / 'libmxnet.so').write_bytes(d2l_conv_armpl.standin('libmxnet.so', ('libm.so.6',)))
+    assert d2l_conv_armpl.load(str(tmp_path)) == []
+    os.remove(tmp_path / 'libmxnet.so')
+    assert d2l_conv_armpl.load(str(tmp_path)) == []
+
+
+@pytest.mark.skipif(shutil.which('readelf') is None, reason='no readelf')
+def test_needed_reads_what_readelf_reads():
+    import mxnet  # the x86_64 libmxnet.so: 100 MB, read by its headers
+    path = os.path.join(os.path.dirname(mxnet.__file__), 'libmxnet.so')
+    out = subprocess.run(['readelf', '-d', path], capture_output=True, text=True, check=True).stdout
+    expected = [line.split('[')[1].rstrip(']') for line in out.splitlines() if '(NEEDED)' in line]
+    assert len(expected) > 5 and d2l_conv_armpl.needed(path) == expected
+    with pytest.raises(ValueError):
+        d2l_conv_armpl.needed(mxnet.__file__)  # __init__.py
 
 
 @x86_64_linux
@@ -121,28 +144,33 @@ import d2l_conv_armpl
 d2l_conv_armpl.applies = lambda: True
 d2l_conv_armpl.ARMPL = {'libd2l_conv_absent_armpl.so': ('libd2l_conv_absent_blas.so.3',)}
 """
+NEITHER = 'ImportError: ' + d2l_conv_armpl.MESSAGE % 'libd2l_conv_absent_blas.so.3'
 
 
-def last_line_of(code, **env):
-    res = subprocess.run([sys.executable, '-c', textwrap.dedent(code)], cwd=os.path.dirname(ROOT),
-                         env=dict(os.environ, PYTHONPATH=ROOT, **env), capture_output=True, text=True, timeout=120)
+def last_line_of(tmp_path, code, **env):
+    """Run ``code`` with an mxnet whose libmxnet.so needs the absent ArmPL (its __init__ must not run)."""
+    (tmp_path / 'mxnet').mkdir()
+    (tmp_path / 'mxnet' / '__init__.py').write_text('raise AssertionError("libmxnet.so would load now")\n')
+    (tmp_path / 'mxnet' / 'libmxnet.so').write_bytes(
+        d2l_conv_armpl.standin('libmxnet.so', ('libd2l_conv_absent_armpl.so',)))
+    res = subprocess.run([sys.executable, '-c', textwrap.dedent(SIMULATE_NEITHER + code)], cwd=str(tmp_path),
+                         env=dict(os.environ, PYTHONPATH=str(tmp_path) + os.pathsep + ROOT, **env),
+                         capture_output=True, text=True, timeout=120)
     assert res.returncode == 1, res.stderr
     return res.stderr.splitlines()[-1]
 
 
 @pytest.mark.slow
 @x86_64_linux
-def test_in1_first_without_blas_gets_the_message_from_the_hook():
-    last = last_line_of(SIMULATE_NEITHER + 'import d2l_conv_compat\nd2l_conv_compat.install()\n'
-                        'from mxnet import autograd, nd\n')
-    assert last == 'ImportError: ' + d2l_conv_armpl.MESSAGE % 'libd2l_conv_absent_blas.so.3'
+def test_in1_first_without_blas_gets_the_message_from_the_hook(tmp_path):
+    code = 'import d2l_conv_compat\nd2l_conv_compat.install()\nfrom mxnet import autograd, nd\n'
+    assert last_line_of(tmp_path, code) == NEITHER
 
 
 @pytest.mark.slow
 @x86_64_linux
-def test_import_d2l_conv_without_blas_gets_the_message_with_the_hook_off():
-    last = last_line_of(SIMULATE_NEITHER + 'import d2l_conv\n', D2L_CONV_MXNET_COMPAT='0')
-    assert last == 'ImportError: ' + d2l_conv_armpl.MESSAGE % 'libd2l_conv_absent_blas.so.3'
+def test_import_d2l_conv_without_blas_gets_the_message_with_the_hook_off(tmp_path):
+    assert last_line_of(tmp_path, 'import d2l_conv\n', D2L_CONV_MXNET_COMPAT='0') == NEITHER
 
 
 @pytest.mark.slow
