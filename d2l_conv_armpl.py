@@ -8,9 +8,9 @@ OpenBLAS (``libblas.so.3``, ``liblapack.so.3``) and ``liblapacke.so.3``
 provide, and vector math and string functions, which libm and libc provide.
 
 :func:`load`, called before ``libmxnet.so`` is loaded, does this on Linux
-aarch64 only, and only for each of the three names that cannot be loaded: it
-loads a stand-in, a shared object with no code whose ``SONAME`` is that name
-(``libarmpl_lp64_mp.so`` with ``NEEDED`` ``libblas.so.3`` and
+aarch64 only, and only for each of those names that ``libmxnet.so`` needs
+(read from its ELF headers) and that cannot be loaded: it loads a stand-in,
+a shared object with no code whose ``SONAME`` is that name (``libarmpl_lp64_mp.so`` with ``NEEDED`` ``libblas.so.3`` and
 ``liblapacke.so.3``; the other two empty), with ``RTLD_GLOBAL``. glibc then
 satisfies ``libmxnet.so``'s ``NEEDED`` entries with the loaded stand-ins (it
 matches a name against the ``SONAME`` of the objects already loaded), and its
@@ -25,7 +25,7 @@ LAPACKE load, :func:`load` raises one ``ImportError`` naming both ways.
 ``d2l_conv_compat``'s import hook calls :func:`load` when the ``mxnet`` module
 starts executing (so the chapter's In[1], ``from mxnet import autograd, nd``,
 works first), and ``import d2l_conv`` calls it before importing mxnet. This
-module imports only ``os`` and ``sys`` (ctypes, on aarch64, when used).
+module imports only ``os``, ``struct`` and ``sys`` (ctypes too, on aarch64, when used).
 """
 import os
 import struct
