@@ -83,10 +83,11 @@ def load(mxnet_dir=None):
             continue
         try:
             _standins.append(load_standin(name, ARMPL[name]))
-        except OSError:
+        except OSError as error:
             missing = [lib for lib in ARMPL[name] if not _loads(ctypes, lib)]
-            if not missing:
-                raise
+            if not missing:  # no memfd, or no /proc mounted, say
+                raise ImportError('mxnet on Linux aarch64: the stand-in for %s (see d2l_conv_armpl) did not '
+                                  'load: %s' % (name, error)) from None
             raise ImportError(MESSAGE % ' and '.join(missing)) from None
         replaced.append(name)
     return replaced

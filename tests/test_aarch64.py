@@ -128,6 +128,16 @@ def test_needed_reads_what_readelf_reads():
 
 
 @x86_64_linux
+def test_a_standin_that_cannot_load_is_one_import_error(simulated_aarch64, tmp_path, monkeypatch):
+    """Here: OpenBLAS "found" (libm.so.6 stands for it), and the aarch64 stand-in cannot load on x86_64."""
+    monkeypatch.setattr(d2l_conv_armpl, 'ARMPL', {name: ('libm.so.6',) * bool(needed)
+                                                  for name, needed in simulated_aarch64.items()})
+    with pytest.raises(ImportError, match=r'^mxnet on Linux aarch64: the stand-in for libd2l_conv_armpl_\S+ '
+                                          r'\(see d2l_conv_armpl\) did not load: /proc/self/fd/\d+: '):
+        d2l_conv_armpl.load(str(tmp_path))
+
+
+@x86_64_linux
 def test_neither_armpl_nor_openblas_is_one_import_error_naming_both_ways(simulated_aarch64, tmp_path):
     with pytest.raises(ImportError) as error:
         d2l_conv_armpl.load(str(tmp_path))
