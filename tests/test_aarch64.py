@@ -8,6 +8,7 @@ simulate aarch64, with library names of our own so nothing stays loaded that
 could matter to another test.
 """
 import ctypes
+import importlib.util
 import os
 import shutil
 import struct
@@ -118,13 +119,13 @@ def test_a_libmxnet_that_needs_no_armpl_is_left_alone(simulated_aarch64, tmp_pat
 
 @pytest.mark.skipif(shutil.which('readelf') is None, reason='no readelf')
 def test_needed_reads_what_readelf_reads():
-    import mxnet  # the x86_64 libmxnet.so: 100 MB, read by its headers
-    path = os.path.join(os.path.dirname(mxnet.__file__), 'libmxnet.so')
+    init = importlib.util.find_spec('mxnet').origin  # found, not imported
+    path = os.path.join(os.path.dirname(init), 'libmxnet.so')  # this machine's: 100 MB, read by its headers
     out = subprocess.run(['readelf', '-d', path], capture_output=True, text=True, check=True).stdout
     expected = [line.split('[')[1].rstrip(']') for line in out.splitlines() if '(NEEDED)' in line]
     assert len(expected) > 5 and d2l_conv_armpl.needed(path) == expected
     with pytest.raises(ValueError):
-        d2l_conv_armpl.needed(mxnet.__file__)  # __init__.py
+        d2l_conv_armpl.needed(init)  # mxnet/__init__.py
 
 
 @x86_64_linux
