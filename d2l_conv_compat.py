@@ -184,6 +184,9 @@ class _Loader:
         return self.loader.create_module(spec)
 
     def exec_module(self, module):
+        if module.__name__ == 'mxnet':  # before mxnet loads libmxnet.so: Linux aarch64's ArmPL (d2l_conv_armpl)
+            import d2l_conv_armpl
+            d2l_conv_armpl.load(os.path.dirname(module.__file__))
         try:
             _enter()  # in the try: if numpy fails to import, _exit still undoes the count
             self.loader.exec_module(module)

@@ -70,7 +70,7 @@ setup(
     long_description_content_type='text/markdown',
     license='Apache-2.0',
     packages=['d2l_conv'],
-    py_modules=['d2l_conv_compat'],
+    py_modules=['d2l_conv_compat', 'd2l_conv_armpl'],
     cmdclass={'build_py': build_py_with_pth, 'editable_wheel': editable_wheel_with_pth},
     # Tested on each of these (.ci/run); pip refuses the others in one line.
     python_requires='>=3.8, <3.14',

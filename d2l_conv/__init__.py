@@ -9,8 +9,6 @@ demand so that matplotlib stays out of the scripts' start-up).
 import sys
 import warnings
 
-import d2l_conv_compat
-
 __version__ = '0.1.0'
 SUPPORTED_PYTHONS = ((3, 8), (3, 13))  # first and last, each tested by .ci/run
 
@@ -18,26 +16,9 @@ if not SUPPORTED_PYTHONS[0] <= sys.version_info[:2] <= SUPPORTED_PYTHONS[1]:
     warnings.warn('d2l_conv is tested on Python %d.%d to %d.%d, not on %d.%d'
                   % (SUPPORTED_PYTHONS[0] + SUPPORTED_PYTHONS[1] + sys.version_info[:2]), RuntimeWarning)
 
-d2l_conv_compat.install()  # the .pth did this already, unless d2l_conv runs from a checkout
-try:
-    import mxnet  # noqa: F401
-except ImportError as e:
-    if e.name == 'mxnet':  # no mxnet at all
-        raise ImportError("d2l_conv needs MXNet 1.9.1: pip install --no-deps mxnet==1.9.1 "
-                          "(or a CUDA build such as mxnet-cu112==1.9.1)") from e
-    if e.name is None:  # "cannot import name ...": mxnet's own files are damaged or mixed
-        raise ImportError('mxnet is installed but fails to import: %s' % e) from e
-    hint = 'pip install setuptools, which provides it on Python 3.12+' if e.name == 'distutils' else \
-        'pip install %s' % e.name.partition('.')[0]
-    raise ImportError('mxnet is installed but cannot import %s: %s' % (e.name, hint)) from e
-except OSError as e:  # a CUDA build without the CUDA libraries it links against
-    from ._cuda import missing_library_message
-    raise ImportError(missing_library_message(e)) from None
-except AttributeError as e:  # numpy removed a name mxnet 1.9.1 uses, and the hook was off
-    hint = ('unset %s' % d2l_conv_compat.ENV if not d2l_conv_compat.enabled()
-            else "pip install 'numpy<1.24'")
-    raise ImportError('mxnet 1.9.1 does not import with numpy %s (%s); %s'
-                      % (getattr(sys.modules.get('numpy'), '__version__', '?'), e, hint)) from e
+from ._mxnet_import import import_mxnet  # noqa: E402
+
+import_mxnet()  # or one ImportError saying what to install
 
 from . import kernels  # noqa: E402 (after the checks above)
 from .book import Conv2D, corr2d  # noqa: E402
