@@ -18,7 +18,11 @@ if not SUPPORTED_PYTHONS[0] <= sys.version_info[:2] <= SUPPORTED_PYTHONS[1]:
 
 from ._mxnet_import import import_mxnet  # noqa: E402
 
-import_mxnet()  # or one ImportError saying what to install
+try:
+    import_mxnet()  # or one ImportError saying what to install
+except ImportError as e:
+    e.name = __name__  # so that `python -m d2l_conv` (runpy) prints it as one line, not a traceback
+    raise
 
 from . import kernels  # noqa: E402 (after the checks above)
 from .book import Conv2D, corr2d  # noqa: E402

@@ -166,8 +166,6 @@ def test_a_script_without_a_working_mxnet_is_one_line(run_python, script_path, b
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="runpy imports d2l_conv before __main__ runs, and prints a traceback for an "
-                                       "ImportError unless d2l_conv's __init__ raises it with name='d2l_conv'")
 def test_python_m_d2l_conv_without_a_working_mxnet_is_one_line(run_python, broken_mxnet):
     env, words = broken_mxnet
     res = run_python('-m', 'd2l_conv', 'learn-kernel', env=env)
