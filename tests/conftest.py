@@ -24,6 +24,17 @@ if settings is not None:
     settings.load_profile(os.environ.get('HYPOTHESIS_PROFILE') or ('ci' if os.environ.get('CI') else 'dev'))
 
 
+SUBPROCESS_FIXTURES = {'run_python', 'run_script', 'shell'}
+
+
+def pytest_collection_modifyitems(items):
+    """``slow``, besides the tests marked so: the notebook's cells (nbval starts a kernel, which imports
+    mxnet) and every test that starts a Python through the fixtures below."""
+    for item in items:
+        if item.path.suffix == '.ipynb' or SUBPROCESS_FIXTURES & set(getattr(item, 'fixturenames', ())):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture
 def root():
     """The checkout's directory."""

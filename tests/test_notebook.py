@@ -4,11 +4,13 @@ import os
 import subprocess
 import sys
 
+import pytest
 from conftest import ROOT
 
 NOTEBOOK = os.path.join(ROOT, 'examples', 'convolution_layers.ipynb')
 
 
+@pytest.mark.slow
 def test_changed_stored_output_fails(tmp_path):
     notebook = json.load(open(NOTEBOOK, encoding='utf-8'))
     code_cells = [cell for cell in notebook['cells'] if cell['cell_type'] == 'code']
