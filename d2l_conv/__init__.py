@@ -10,7 +10,7 @@ import sys
 import warnings
 
 __version__ = '0.1.0'
-SUPPORTED_PYTHONS = ((3, 8), (3, 13))  # first and last, each tested by .ci/run
+SUPPORTED_PYTHONS = ((3, 8), (3, 15))  # first and last, each tested by .ci/run
 
 if not SUPPORTED_PYTHONS[0] <= sys.version_info[:2] <= SUPPORTED_PYTHONS[1]:
     warnings.warn('d2l_conv is tested on Python %d.%d to %d.%d, not on %d.%d'

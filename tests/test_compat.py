@@ -175,14 +175,14 @@ def test_untested_newer_python_gets_one_warning_line():
     rc, out, err = python("""
 import sys, warnings
 import mxnet  # first: other libraries read sys.version_info too
-sys.version_info = (3, 14, 0, 'final', 0)
+sys.version_info = (3, 16, 0, 'final', 0)
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter('always')
     import d2l_conv
 print([str(w.message) for w in caught if w.category is RuntimeWarning])
 """)
     assert rc == 0, err
-    assert out == "['d2l_conv is tested on Python 3.8 to 3.13, not on 3.14']\n"
+    assert out == "['d2l_conv is tested on Python 3.8 to 3.15, not on 3.16']\n"
 
 
 @pytest.mark.slow
