@@ -52,6 +52,16 @@ def test_every_supported_python_is_declared_and_run_by_ci():
     assert Requirement('python' + PYPROJECT['project']['requires-python']).specifier.contains('3.99')
 
 
+
+def test_ci_runs_the_readmes_two_commands_verbatim():
+    """The README's set-up block and .ci/run's two commands are the same text, so CI proves what a reader types."""
+    with open(os.path.join(ROOT, 'README.md'), encoding='utf-8') as f:
+        setup = re.search(r'^## Set up\n.*?^```sh\n(.*?)^```', f.read(), re.M | re.S).group(1)
+    readme = [line for line in setup.splitlines() if line.startswith('python ')]
+    with open(os.path.join(ROOT, '.ci', 'run'), encoding='utf-8') as f:
+        ci = f.read()
+    assert readme == [re.search(r"^%s='([^']*)'" % name, ci, re.M).group(1) for name in ('FIRST_COMMAND', 'TEST_COMMAND')]
+
 def build_setuptools():
     """The setuptools versions that pyproject.toml's build-system allows on this Python."""
     specifiers = requirements_here(PYPROJECT['build-system']['requires'], 'setuptools')
