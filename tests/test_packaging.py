@@ -60,7 +60,9 @@ def test_ci_runs_the_readmes_two_commands_verbatim():
     readme = [line for line in setup.splitlines() if line.startswith('python ')]
     with open(os.path.join(ROOT, '.ci', 'run'), encoding='utf-8') as f:
         ci = f.read()
-    assert readme == [re.search(r"^%s='([^']*)'" % name, ci, re.M).group(1) for name in ('FIRST_COMMAND', 'TEST_COMMAND')]
+    commands = [re.search(r"^%s='([^']*)'" % name, ci, re.M).group(1) for name in ('FIRST_COMMAND', 'TEST_COMMAND')]
+    assert readme == commands
+
 
 def build_setuptools():
     """The setuptools versions that pyproject.toml's build-system allows on this Python."""
