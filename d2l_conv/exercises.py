@@ -9,7 +9,7 @@ import mxnet as mx
 from mxnet import nd
 
 from .checks import check_corr_args, check_size
-from .fast import _as_float, _legacy
+from ._arrays import correlation
 
 __all__ = ['corr2d_matmul']
 
