@@ -32,33 +32,47 @@ Paths, with (o_h, o_w) the output's shape:
   one transpose turns its ``(s, o_h, o_w / s)`` output into Y's rows. When s
   does not divide o_w, the last ``r = o_w mod s`` columns come from the same
   filters on the image's last window, and two slice assignments put the parts
-  together. The filter bank is a small cached graph of K (pad, tile, slice,
-  reshape: tiling ``[K, 0 x s]`` s times and reading it back in rows one
-  shorter shifts each copy one column further), kept per kernel shape in an
-  LRU of ``_GRAPHS_MAX`` entries; the image-sized operators run eagerly on
-  reshaped views, since a CachedOp copies at each reshape, and no buffer
-  outlives a call (memory behaves as with ``nd.Convolution``).
+  together. The filter bank is gathered from K's entries and a 0 by ``take``
+  with an index array kept per kernel shape (``_bank_index``): two operators,
+  no shared graph (a cached ``CachedOp`` called at once by the caller's thread
+  and MXNet's custom-op thread crashed on first use of a shape). The
+  image-sized operators run eagerly on reshaped views, and no buffer outlives
+  a call (memory behaves as with ``nd.Convolution``).
+
+The private keyword ``_method='direct' | 'blocks' | 'fft'`` forces a path (as
+scipy's ``method=``), for tests; on outputs narrower than ``2 * _BLOCK``
+forced row blocks are ``o_w // 2`` columns wide.
 
 NaN and Inf. The bank's zeros multiply pixels beside each window, and
 ``0 * nan`` is NaN: one NaN would spread to 16 outputs per row (and to all of
-them through an FFT). The row-block and FFT paths therefore check X and K:
-images up to ``_HOST_CHECK_MAX`` pixels by numpy on the calling thread while
-MXNet convolves (waiting on MXNet's engine costs more under load), larger ones
-by their row sums (one matrix-vector product). When X or K holds a NaN or Inf
-(or a row sum overflows), the path correlates X and K with
-those entries set to 0 and adds NaN, +Inf or -Inf where some product
-``X[i+a, j+b] K[a, b]`` is NaN, +Inf or -Inf, from correlations of 0/1 masks
-(``_corr2d_nonfinite``): scipy's values, exactly. The direct path has no
-structural zeros and needs no check.
+them through an FFT). Every pixel of X and every tap of K meets some filter
+entry, so a NaN or Inf in X or K always leaves one in the row-block result:
+that result is checked by one MXNet reduction (row sums by a matrix-vector
+product, then their sum), and only that scalar is copied to the host, never
+an image. The FFT path checks X and K on the host, where scipy needs them
+anyway. When the check fails (or a sum overflows), the path correlates X and
+K with the non-finite entries set to 0 and adds NaN, +Inf or -Inf where some
+product ``X[i+a, j+b] K[a, b]`` is NaN, +Inf or -Inf, from correlations of
+0/1 masks (``_corr2d_nonfinite``, MXNet operators only): scipy's values,
+exactly. The direct path has no structural zeros and needs no check.
 
 Gradients. Under ``autograd.record()`` the direct path is recorded as it is.
-The row-block and FFT paths run as a custom operator (``_RowBlocks``),
+The row-block and FFT paths run as a custom operator (``_Corr2dOp``),
 because Convolution's own backward for one input channel and stride s is slow:
 ``dX = corr2d(dY padded by k - 1, K flipped)`` by the same paths (with
 Convolution's padding), and ``dK[a, b] = sum(X[a:a+o_h, b:b+o_w] * dY)`` as
-``k_h k_w`` dot products of flat views (``_kernel_grad``), or by FFT. Every call
-builds its own operator and arrays, so any number of graphs can be alive, and
-threads can train at once.
+``k_h k_w`` dot products of flat views (``_kernel_grad``), or by FFT, each
+checked as above. Every call builds its own operator and arrays, so any
+number of graphs can be alive, threads can train at once, and any mix of new
+shapes, threads and recording is safe. A custom operator still queued at exit
+would hang the interpreter's shutdown: ``nd.waitall`` runs at exit first.
+
+Context. Results are on X's context: MXNet's operators put the result for
+``cpu_pinned`` input on ``cpu``, and that one case is copied back. On a GPU
+the direct and row-block paths stay on the device (one scalar per check comes
+back); the FFT path (kernels of 20x20 and more) copies X and K to the host
+and Y back, two image-sized transfers and a stall per call, as scipy's own
+FFT would.
 """
 import atexit
 import functools
