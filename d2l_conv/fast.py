@@ -45,11 +45,11 @@ forced row blocks are ``o_w // 2`` columns wide.
 
 NaN and Inf. The bank's zeros multiply pixels beside each window, and
 ``0 * nan`` is NaN: one NaN would spread to 16 outputs per row (and to all of
-them through an FFT). Every pixel of X and every tap of K meets some filter
-entry, so a NaN or Inf in X or K always leaves one in the row-block result:
-that result is checked by one MXNet reduction (row sums by a matrix-vector
-product, then their sum), and only that scalar is copied to the host, never
-an image. The FFT path checks X and K on the host, where scipy needs them
+them through an FFT). The row-block path therefore checks X and K by one
+MXNet reduction, ``sum(X) + sum(K)`` (row sums by a matrix-vector product),
+queued before the convolution: the caller waits for that scalar alone, the
+only value copied to the host, never an image, while MXNet convolves. The FFT
+path checks X and K on the host, where scipy needs them
 anyway. When the check fails (or a sum overflows), the path correlates X and
 K with the non-finite entries set to 0 and adds NaN, +Inf or -Inf where some
 product ``X[i+a, j+b] K[a, b]`` is NaN, +Inf or -Inf, from correlations of
@@ -203,8 +203,9 @@ def _corr2d(X, K, method=None, check_finite=True, full=False, out=None):
         # more correlations (see _Corr2dOp).
         return nd.Custom(X, K, op_type=_CORR2D_OP, method=str(method))
     if path == 'blocks':
+        total = _total(X, K) if check_finite else None  # queued first: the wait below is for it alone
         Y = _row_blocks(X, K, full, out)
-        if not check_finite or _all_finite(Y):  # NaN or Inf in X or K always reaches Y (module docstring)
+        if total is None or np.isfinite(total.asscalar()):
             return Y
     else:
         x, k = X.asnumpy(), K.asnumpy()  # scipy.fft works on the host
@@ -218,16 +219,15 @@ def _corr2d(X, K, method=None, check_finite=True, full=False, out=None):
     return Y if out is None else Y.copyto(out)
 
 
-def _all_finite(Y):
-    """Whether Y holds no NaN or Inf, by one MXNet reduction: only a scalar is copied to the host.
+def _total(X, K):
+    """sum(X) + sum(K) as a (1,) NDArray, queued in MXNet: NaN or Inf if X or K holds one.
 
-    Row sums by a matrix-vector product (``nd.sum`` is much slower), then their
-    sum. A sum that overflows reads as not finite: the caller then computes
-    exactly, which costs time, never correctness.
+    X's row sums by a matrix-vector product (``nd.sum`` is much slower), then
+    their sum. A sum that overflows reads as not finite: the caller then
+    computes exactly, which costs time, never correctness.
     """
-    o_h, o_w = Y.shape
-    ones = nd.ones((o_w, 1), ctx=Y.context, dtype=Y.dtype)
-    return bool(np.isfinite(nd.sum(nd.dot(Y, ones)).asscalar()))
+    ones = nd.ones((X.shape[1], 1), ctx=X.context, dtype=X.dtype)
+    return nd.sum(nd.dot(X, ones)) + nd.sum(K)
 
 
 _CORR2D_OP = 'd2l_conv_corr2d'
@@ -271,7 +271,7 @@ class _Corr2dOp(mx.operator.CustomOp):
                 dK = _to_mx(_fft_corr(X.asnumpy(), dY.asnumpy(), False), X, None)
             else:
                 dK = _kernel_grad(X, dY, k_h, k_w)
-            if not _all_finite(dK):  # the flat views and the FFT spread NaN and Inf: redo exactly
+            if not np.isfinite(nd.sum(dK).asscalar()):  # flat views and FFT spread NaN and Inf: redo exactly
                 dK = _corr2d(X, dY)
             self.assign(in_grad[1], req[1], dK)
 
