@@ -9,10 +9,12 @@ import functools
 
 import mxnet as mx
 import numpy as np
+from mxnet import nd
+from mxnet.base import MXNetError
 
 from .checks import check_corr_args
 
-__all__ = ['correlation', 'legacy', 'as_float']
+__all__ = ['correlation', 'legacy', 'as_float', 'host_view']
 
 
 def legacy(A):
@@ -48,3 +50,31 @@ def correlation(compute):
             Y = Y.as_in_context(ctx)
         return Y.as_np_ndarray() if as_np else Y
     return corr
+
+
+class _DLPack:
+    """MXNet's DLPack capsule as ``numpy.from_dlpack`` takes it: an object with ``__dlpack__``."""
+
+    def __init__(self, capsule):
+        self.capsule = capsule
+
+    def __dlpack__(self, stream=None):
+        return self.capsule
+
+    def __dlpack_device__(self):
+        return (1, 0)  # kDLCPU, device 0
+
+
+def host_view(A):
+    """A numpy view of a CPU NDArray's memory, no copy (once MXNet's pending writes to A are done), or None.
+
+    None where there is no such view: on a GPU, for an array that oneDNN keeps
+    in a blocked layout (MXNet refuses to export it), or with numpy < 1.22
+    (no ``from_dlpack``). Read it only: MXNet may read A at the same time.
+    """
+    if A.context.device_type not in ('cpu', 'cpu_pinned') or not hasattr(np, 'from_dlpack'):
+        return None
+    try:
+        return np.from_dlpack(_DLPack(nd.to_dlpack_for_read(A)))
+    except (MXNetError, TypeError, BufferError):
+        return None

@@ -32,9 +32,9 @@ Paths, with (o_h, o_w) the output's shape:
   one transpose turns its ``(s, o_h, o_w / s)`` output into Y's rows. When s
   does not divide o_w, the last ``r = o_w mod s`` columns come from the same
   filters on the image's last window, and two slice assignments put the parts
-  together. The filter bank is gathered from K's entries and a 0 by ``take``
-  with an index array kept per kernel shape (``_bank_index``): two operators,
-  no shared graph (a cached ``CachedOp`` called at once by the caller's thread
+  together. The filter bank is one sparse product of K's entries with a 0/1
+  matrix kept per kernel shape (``_bank_matrix``): one operator, no shared
+  graph (a cached ``CachedOp`` called at once by the caller's thread
   and MXNet's custom-op thread crashed on first use of a shape). The
   image-sized operators run eagerly on reshaped views, and no buffer outlives
   a call (memory behaves as with ``nd.Convolution``).
@@ -45,10 +45,12 @@ forced row blocks are ``o_w // 2`` columns wide.
 
 NaN and Inf. The bank's zeros multiply pixels beside each window, and
 ``0 * nan`` is NaN: one NaN would spread to 16 outputs per row (and to all of
-them through an FFT). The row-block path therefore checks X and K by one
-MXNet reduction, ``sum(X) + sum(K)`` (row sums by a matrix-vector product),
-queued before the convolution: the caller waits for that scalar alone, the
-only value copied to the host, never an image, while MXNet convolves. The FFT
+them through an FFT). The row-block path therefore checks X and K, and
+copies no image out of MXNet to do it. On a CPU, numpy reads X's and K's
+memory in place (a DLPack view) on the calling thread while MXNet convolves.
+Elsewhere (a GPU, or an X that oneDNN keeps in a blocked layout) one MXNet
+reduction, ``sum(X) + sum(K)`` (row sums by a matrix-vector product), is
+queued before the convolution, and only that scalar reaches the host. The FFT
 path checks X and K on the host, where scipy needs them
 anyway. When the check fails (or a sum overflows), the path correlates X and
 K with the non-finite entries set to 0 and adds NaN, +Inf or -Inf where some
@@ -81,7 +83,7 @@ import mxnet as mx
 import numpy as np
 from mxnet import autograd, nd
 
-from ._arrays import correlation
+from ._arrays import correlation, host_view
 
 _slice_assign = nd._internal._slice_assign  # the operator behind NDArray.__setitem__ with slices
 
@@ -203,9 +205,11 @@ def _corr2d(X, K, method=None, check_finite=True, full=False, out=None):
         # more correlations (see _Corr2dOp).
         return nd.Custom(X, K, op_type=_CORR2D_OP, method=str(method))
     if path == 'blocks':
-        total = _total(X, K) if check_finite else None  # queued first: the wait below is for it alone
-        Y = _row_blocks(X, K, full, out)
-        if total is None or np.isfinite(total.asscalar()):
+        views = check_finite and _host_views(X, K)  # on a CPU: numpy views of X and K, no copy
+        total = _total(X, K) if check_finite and not views else None  # elsewhere: one scalar, queued first
+        Y = _row_blocks(X, K, full, out)  # queued: MXNet convolves while this thread checks
+        if not check_finite or (all(np.isfinite(v).all() for v in views) if views
+                                else np.isfinite(total.asscalar())):
             return Y
     else:
         x, k = X.asnumpy(), K.asnumpy()  # scipy.fft works on the host
@@ -217,6 +221,12 @@ def _corr2d(X, K, method=None, check_finite=True, full=False, out=None):
                    pad_width=(0, 0, 0, 0, p_h, p_h, p_w, p_w)).reshape((n_h + 2 * p_h, n_w + 2 * p_w))
     Y = _corr2d_nonfinite(X, K, (p_h, p_w))
     return Y if out is None else Y.copyto(out)
+
+
+def _host_views(X, K):
+    """Zero-copy numpy views of X and K (see ``host_view``), or None if either has none."""
+    views = host_view(X), host_view(K)
+    return None if views[0] is None or views[1] is None else views
 
 
 def _total(X, K):
@@ -362,27 +372,31 @@ def _row_blocks(X, K, full, out):
 
 
 def _bank(K, s):
-    """The s filters of the row-block path, (s, 1, k_h, s + k_w - 1): K's entries, and a 0
-    appended to them, gathered by ``_bank_index``. Two operators on K, no shared graph."""
+    """The s filters of the row-block path, (s, 1, k_h, s + k_w - 1): one sparse product that
+    places K's entries (``_bank_matrix``), no shared graph."""
     k_h, k_w = K.shape
-    flat = nd.pad(K.reshape((1, 1, 1, k_h * k_w)), mode='constant', pad_width=(0, 0, 0, 0, 0, 0, 0, 1))
-    return nd.take(flat.reshape((-1,)), _bank_index(k_h, k_w, s, K.context))
+    bank = nd.sparse.dot(_bank_matrix(k_h, k_w, s, K.context, np.dtype(K.dtype).name), K.reshape((-1, 1)))
+    return bank.reshape((s, 1, k_h, s + k_w - 1))
 
 
 @functools.lru_cache(maxsize=64)
-def _bank_index(k_h, k_w, s, ctx):
-    """Where each entry of the filter bank comes from in [K.flat, 0], an int32 array on ``ctx``.
+def _bank_matrix(k_h, k_w, s, ctx, dtype):
+    """The 0/1 CSR matrix (s k_h w, k_h k_w) whose product with K's entries is the filter bank.
 
     Filter j is K shifted j columns right in a window of width w = s + k_w - 1,
-    zeros elsewhere (index k_h k_w, the appended 0). Kept per kernel shape,
-    block and context: s k_h w integers, never written after it is made (MXNet
-    reads one array from any number of threads safely).
+    zeros elsewhere: each row holds at most one 1, at the K entry it copies.
+    Kept per kernel shape, block, context and dtype; never written after it is
+    made (MXNet reads one array from any number of threads safely).
     """
     w = s + k_w - 1
-    index = np.full((s, 1, k_h, w), k_h * k_w, np.int32)
+    source = np.full((s, k_h, w), -1)
     for j in range(s):
-        index[j, 0, :, j:j + k_w] = np.arange(k_h * k_w).reshape((k_h, k_w))
-    return nd.array(index, ctx=ctx, dtype='int32')
+        source[j, :, j:j + k_w] = np.arange(k_h * k_w).reshape((k_h, k_w))
+    source = source.reshape(-1)
+    taken = source >= 0
+    indptr = np.concatenate([[0], np.cumsum(taken)])
+    return nd.sparse.csr_matrix((np.ones(taken.sum(), dtype), source[taken], indptr),
+                                shape=(source.size, k_h * k_w), ctx=ctx, dtype=dtype)
 
 
 def _fft_for(k_h, k_w):
