@@ -155,6 +155,17 @@ def test_nan_and_inf_where_scipy_puts_them(case, method, shape):
 
 
 @pytest.mark.parametrize('case', SPECIAL)
+def test_nan_and_inf_by_the_mxnet_check(monkeypatch, case):
+    """Where numpy cannot view X in place (a GPU, oneDNN's blocked layout, numpy < 1.22): one MXNet scalar."""
+    monkeypatch.setattr(fast, 'host_view', lambda A: None)
+    rng = np.random.default_rng(7)
+    X, K = _special(case, rng.standard_normal((200, 203)).astype(np.float32),
+                    rng.standard_normal((3, 3)).astype(np.float32))
+    assert_special_values_equal(corr2d_fast(nd.array(X), nd.array(K), _method='blocks').asnumpy(),
+                                scipy.signal.correlate2d(X, K, mode='valid'))
+
+
+@pytest.mark.parametrize('case', SPECIAL)
 def test_nan_and_inf_on_the_direct_path(case):
     rng = np.random.default_rng(8)
     X, K = _special(case, rng.standard_normal((40, 40)).astype(np.float32),
