@@ -5,15 +5,15 @@ It is an answer to read, not a fast path (``d2l_conv.fast.corr2d_fast`` is the
 fast one); the exercises' kernels are in ``d2l_conv.kernels``, and
 ``examples/exercises.py`` runs all four exercises.
 """
-import mxnet as mx
 from mxnet import nd
 
-from .checks import check_corr_args, check_size
-from .fast import _as_float, _legacy
+from ._arrays import correlation
+from .checks import check_size
 
 __all__ = ['corr2d_matmul']
 
 
+@correlation
 def corr2d_matmul(X, K):
     """2-D cross-correlation as one matrix product (the book's exercise 3).
 
@@ -40,12 +40,9 @@ def corr2d_matmul(X, K):
      [37. 43.]]
     <NDArray 2x2 @cpu(0)>
     """
-    (n_h, n_w), (k_h, k_w) = check_corr_args(X, K, np_ok=True)
-    as_np = isinstance(X, mx.np.ndarray)
-    X, K = _as_float(_legacy(X), _legacy(K))  # dot computes in floating point, corr2d returns float32
+    (n_h, n_w), (k_h, k_w) = X.shape, K.shape
     o_h, o_w = n_h - k_h + 1, n_w - k_w + 1
     check_size("corr2d_matmul's im2col matrix", k_h * k_w * o_h * o_w)
     cols = nd.stack(*[nd.slice(X, begin=(a, b), end=(a + o_h, b + o_w)).reshape((-1,))
                       for a in range(k_h) for b in range(k_w)])  # (k_h * k_w, o_h * o_w)
-    Y = nd.dot(K.reshape((1, -1)), cols).reshape((o_h, o_w))    # (1, k_h k_w) @ (k_h k_w, o_h o_w)
-    return Y.as_np_ndarray() if as_np else Y
+    return nd.dot(K.reshape((1, -1)), cols).reshape((o_h, o_w))  # (1, k_h k_w) @ (k_h k_w, o_h o_w)

@@ -32,60 +32,72 @@ Paths, with (o_h, o_w) the output's shape:
   one transpose turns its ``(s, o_h, o_w / s)`` output into Y's rows. When s
   does not divide o_w, the last ``r = o_w mod s`` columns come from the same
   filters on the image's last window, and two slice assignments put the parts
-  together. The filter bank is a small cached graph of K (pad, tile, slice,
-  reshape: tiling ``[K, 0 x s]`` s times and reading it back in rows one
-  shorter shifts each copy one column further), kept per kernel shape in an
-  LRU of ``_GRAPHS_MAX`` entries; the image-sized operators run eagerly on
-  reshaped views, since a CachedOp copies at each reshape, and no buffer
-  outlives a call (memory behaves as with ``nd.Convolution``).
+  together. The filter bank is one sparse product of K's entries with a 0/1
+  matrix kept per kernel shape (``_bank_matrix``): one operator, no shared
+  graph (a cached ``CachedOp`` called at once by the caller's thread
+  and MXNet's custom-op thread crashed on first use of a shape). The
+  image-sized operators run eagerly on reshaped views, and no buffer outlives
+  a call (memory behaves as with ``nd.Convolution``).
+
+The private keyword ``_method='direct' | 'blocks' | 'fft'`` forces a path (as
+scipy's ``method=``), for tests; on outputs narrower than ``2 * _BLOCK``
+forced row blocks are ``o_w // 2`` columns wide.
 
 NaN and Inf. The bank's zeros multiply pixels beside each window, and
 ``0 * nan`` is NaN: one NaN would spread to 16 outputs per row (and to all of
-them through an FFT). The row-block and FFT paths therefore check X and K:
-images up to ``_HOST_CHECK_MAX`` pixels by numpy on the calling thread while
-MXNet convolves (waiting on MXNet's engine costs more under load), larger ones
-by their row sums (one matrix-vector product). When X or K holds a NaN or Inf
-(or a row sum overflows), the path correlates X and K with
-those entries set to 0 and adds NaN, +Inf or -Inf where some product
-``X[i+a, j+b] K[a, b]`` is NaN, +Inf or -Inf, from correlations of 0/1 masks
-(``_corr2d_nonfinite``): scipy's values, exactly. The direct path has no
-structural zeros and needs no check.
+them through an FFT). The row-block path therefore checks X and K, and
+copies no image out of MXNet to do it. On a CPU, numpy reads X's and K's
+memory in place (a DLPack view) on the calling thread while MXNet convolves.
+Elsewhere (a GPU, or an X that oneDNN keeps in a blocked layout) one MXNet
+reduction, ``sum(X) + sum(K)`` (row sums by a matrix-vector product), is
+queued before the convolution, and only that scalar reaches the host. The FFT
+path checks X and K on the host, where scipy needs them
+anyway. When the check fails (or a sum overflows), the path correlates X and
+K with the non-finite entries set to 0 and adds NaN, +Inf or -Inf where some
+product ``X[i+a, j+b] K[a, b]`` is NaN, +Inf or -Inf, from correlations of
+0/1 masks (``_corr2d_nonfinite``, MXNet operators only): scipy's values,
+exactly. The direct path has no structural zeros and needs no check.
 
 Gradients. Under ``autograd.record()`` the direct path is recorded as it is.
-The row-block and FFT paths run as a custom operator (``_RowBlocks``),
+The row-block and FFT paths run as a custom operator (``_Corr2dOp``),
 because Convolution's own backward for one input channel and stride s is slow:
 ``dX = corr2d(dY padded by k - 1, K flipped)`` by the same paths (with
 Convolution's padding), and ``dK[a, b] = sum(X[a:a+o_h, b:b+o_w] * dY)`` as
-``k_h k_w`` dot products of flat views (``_kernel_grad``), or by FFT. Every call
-builds its own operator and arrays, so any number of graphs can be alive, and
-threads can train at once.
+``k_h k_w`` dot products of flat views (``_kernel_grad``), or by FFT, each
+checked as above. Every call builds its own operator and arrays, so any
+number of graphs can be alive, threads can train at once, and any mix of new
+shapes, threads and recording is safe. A custom operator still queued at exit
+would hang the interpreter's shutdown: ``nd.waitall`` runs at exit first.
+
+Context. Results are on X's context: MXNet's operators put the result for
+``cpu_pinned`` input on ``cpu``, and that one case is copied back. On a GPU
+the direct and row-block paths stay on the device (one scalar per check comes
+back); the FFT path (kernels of 20x20 and more) copies X and K to the host
+and Y back, two image-sized transfers and a stall per call, as scipy's own
+FFT would.
 """
-import collections
-import threading
+import atexit
+import functools
 
 import mxnet as mx
 import numpy as np
 from mxnet import autograd, nd
 
-from .checks import check_corr_args
+from ._arrays import correlation, host_view
 
 _slice_assign = nd._internal._slice_assign  # the operator behind NDArray.__setitem__ with slices
 
 __all__ = ['corr2d_fast', 'convolve2d']
 
-_BLOCK = 16                 # s: output columns per row block (the number of filters)
-_DIRECT_MAX_TAPS = 25       # kernels up to 5x5 ...
+_BLOCK = 16                   # s: output columns per row block (the number of filters)
+_DIRECT_MAX_TAPS = 25         # kernels up to 5x5 ...
 _DIRECT_MAX_PIXELS = 1 << 15  # ... on outputs up to this size take the direct path
-_GRAPHS_MAX = 32            # filter-bank CachedOps kept, one per (kernel shape, block)
-
-_FFT_MIN_TAPS = 400         # kernels of 20x20 taps and more take the FFT path (with scipy)
-_HOST_CHECK_MAX = 1 << 21   # images up to this size are checked for NaN/Inf by numpy, larger by MXNet
-
-_GRAPHS = collections.OrderedDict()
-_GRAPHS_LOCK = threading.Lock()
+_FFT_MIN_TAPS = 400           # kernels of 20x20 taps and more take the FFT path (with scipy)
+_METHODS = (None, 'direct', 'blocks', 'fft')
 
 
-def corr2d_fast(X, K):
+@correlation
+def corr2d_fast(X, K, _method=None):
     """2-D cross-correlation of ``X`` with ``K``, differentiable in both.
 
     Same result as ``corr2d`` (In[2]) without a Python loop over pixels, with
@@ -120,14 +132,11 @@ def corr2d_fast(X, K):
      [37. 43.]]
     <NDArray 2x2 @cpu(0)>
     """
-    check_corr_args(X, K, np_ok=True)
-    as_np = isinstance(X, mx.np.ndarray)
-    X, K = _as_float(_legacy(X), _legacy(K))
-    Y = _corr2d(X, K, exact=True)
-    return Y.as_np_ndarray() if as_np else Y
+    return _corr2d(X, K, _checked(_method))
 
 
-def convolve2d(X, K):
+@correlation
+def convolve2d(X, K, _method=None):
     """True 2-D convolution (the kernel flipped on both axes), valid mode.
 
     ``convolve2d(X, K) == corr2d(X, K[::-1, ::-1])``: the chapter's point that
@@ -151,83 +160,95 @@ def convolve2d(X, K):
     [[2. 3.]]
     <NDArray 1x2 @cpu(0)>
     """
-    check_corr_args(X, K, np_ok=True)
-    as_np = isinstance(X, mx.np.ndarray)
-    Y = corr2d_fast(_legacy(X), nd.reverse(_legacy(K), axis=(0, 1)))
-    return Y.as_np_ndarray() if as_np else Y
+    return _corr2d(X, nd.reverse(K, axis=(0, 1)), _checked(_method))
 
 
-def _legacy(A):
-    """An ``mx.np`` array as a legacy NDArray sharing its memory and autograd node."""
-    return A.as_nd_ndarray() if isinstance(A, mx.np.ndarray) else A
-
-
-def _as_float(X, K):
-    """X and K as float32 unless they are float32 or float64: Convolution computes
-    in floating point, and corr2d returns float32 for integer input."""
-    if X.dtype in (np.float32, np.float64):
-        return X, K
-    return X.astype('float32'), K.astype('float32')
+def _checked(method):
+    """``_method``, the private keyword with which tests pick a path (as scipy's ``method=``), if valid."""
+    if method not in _METHODS or (method == 'fft' and _scipy_fft() is None):
+        raise ValueError("_method must be None, 'direct', 'blocks' or 'fft' (with scipy), got %r" % (method,))
+    return method
 
 
 def _plan(o_h, o_w, k_h, k_w):
-    """(path, s, r) for an output of (o_h, o_w): 'direct', 'fft', or 'blocks' of s columns and r left over."""
+    """The path for an output of (o_h, o_w) and a (k_h, k_w) kernel: 'direct', 'blocks' or 'fft'."""
     if _fft_for(k_h, k_w):
-        return 'fft', 0, 0
+        return 'fft'
     if o_w < 2 * _BLOCK or (k_h * k_w <= _DIRECT_MAX_TAPS and o_h * o_w <= _DIRECT_MAX_PIXELS):
-        return 'direct', 1, 0
-    return 'blocks', _BLOCK, o_w % _BLOCK
+        return 'direct'
+    return 'blocks'
 
 
-def _corr2d(X, K, exact, full=False, out=None):
-    """corr2d of float X and K (legacy NDArrays), by the path ``_plan`` picks.
+def _corr2d(X, K, method=None, check_finite=True, full=False, out=None):
+    """corr2d of float X and K (legacy NDArrays) by ``method``, or by the path ``_plan`` picks.
 
-    With ``exact``, X and K are checked first on the row-block and FFT paths,
-    and ``_corr2d_nonfinite`` computes the result if they hold NaN or Inf;
-    without, the result is returned as it is (for input known to be finite).
-    ``full`` pads X with k - 1 zeros on every side (for the gradient in X), and
-    ``out``, outside recording, receives the result.
+    With ``check_finite``, the row-block and FFT results are checked and, if X
+    or K holds NaN or Inf, computed again by ``_corr2d_nonfinite``; without,
+    the result is returned as it is (for input known to be finite).
+    ``full`` pads X with k - 1 zeros on every side (for the gradient in X),
+    and ``out``, outside recording, receives the result.
     """
     (n_h, n_w), (k_h, k_w) = X.shape, K.shape
     if k_h * k_w == 1:
         return nd.broadcast_mul(X, K, out=out)
     p_h, p_w = (k_h - 1, k_w - 1) if full else (0, 0)
     o_h, o_w = n_h + 2 * p_h - k_h + 1, n_w + 2 * p_w - k_w + 1
-    path, s, r = _plan(o_h, o_w, k_h, k_w)
-    if path == 'direct':
+    path = method or _plan(o_h, o_w, k_h, k_w)
+    if path == 'direct':  # out as a view: the result of a copy would stay in oneDNN's blocked layout
         y = nd.Convolution(data=X.reshape((1, 1, n_h, n_w)), weight=K.reshape((1, 1, k_h, k_w)),
-                           kernel=(k_h, k_w), pad=(p_h, p_w), num_filter=1, no_bias=True)  # (1, 1, o_h, o_w)
-        return y.reshape((o_h, o_w)) if out is None else y.reshape((o_h, o_w)).copyto(out)
+                           kernel=(k_h, k_w), pad=(p_h, p_w), num_filter=1, no_bias=True,
+                           out=None if out is None else out.reshape((1, 1, o_h, o_w)))
+        return y.reshape((o_h, o_w)) if out is None else out
     if autograd.is_recording():
         # Convolution's own backward for the row-block graph is slow (one input
         # channel, stride s): this custom operator gives the gradients by two
-        # more correlations (see _RowBlocks).
-        return nd.Custom(X, K, op_type=_ROW_BLOCKS)
-    on_host = n_h * n_w <= _HOST_CHECK_MAX
-    if exact and not on_host:  # each row's sum: NaN or Inf where the row holds one (or the sum overflows)
-        check = nd.dot(X, nd.ones((n_w, 1), ctx=X.context, dtype=X.dtype))  # (n_h, 1)
+        # more correlations (see _Corr2dOp).
+        return nd.Custom(X, K, op_type=_CORR2D_OP, method=str(method))
     if path == 'blocks':
-        Y = _row_blocks(X, K, s, r, full, out)  # queued; runs while this thread checks
-    # Small X: copied and checked here while MXNet convolves (no wait for its engine).
-    if not exact or (np.isfinite(X.asnumpy() if on_host else check.asnumpy()).all()
-                     and np.isfinite(K.asnumpy()).all()):
-        return Y if path == 'blocks' else _fft_corr(X, K, full, out)
+        views = check_finite and _host_views(X, K)  # on a CPU: numpy views of X and K, no copy
+        total = _total(X, K) if check_finite and not views else None  # elsewhere: one scalar, queued first
+        Y = _row_blocks(X, K, full, out)  # queued: MXNet convolves while this thread checks
+        if not check_finite or (all(np.isfinite(v).all() for v in views) if views
+                                else np.isfinite(total.asscalar())):
+            return Y
+    else:
+        x, k = X.asnumpy(), K.asnumpy()  # scipy.fft works on the host
+        if not check_finite or (np.isfinite(x).all() and np.isfinite(k).all()):
+            return _to_mx(_fft_corr(x, k, full), X, out)
     # X or K is not all finite: redo it exactly.
     if full:
         X = nd.pad(X.reshape((1, 1, n_h, n_w)), mode='constant',
                    pad_width=(0, 0, 0, 0, p_h, p_h, p_w, p_w)).reshape((n_h + 2 * p_h, n_w + 2 * p_w))
     Y = _corr2d_nonfinite(X, K, (p_h, p_w))
-    if out is None:
-        return Y
-    out[:] = Y
-    return out
+    return Y if out is None else Y.copyto(out)
 
 
-_ROW_BLOCKS = 'd2l_conv_corr2d_row_blocks'
+def _host_views(X, K):
+    """Zero-copy numpy views of X and K (see ``host_view``), or None if either has none."""
+    views = host_view(X), host_view(K)
+    return None if views[0] is None or views[1] is None else views
 
 
-class _RowBlocks(mx.operator.CustomOp):
-    """corr2d on the row-block or FFT path, with its gradients as correlations.
+def _total(X, K):
+    """sum(X) + sum(K) as a (1,) NDArray, queued in MXNet: NaN or Inf if X or K holds one.
+
+    X's row sums by a matrix-vector product (``nd.sum`` is much slower), then
+    their sum. A sum that overflows reads as not finite: the caller then
+    computes exactly, which costs time, never correctness.
+    """
+    ones = nd.ones((X.shape[1], 1), ctx=X.context, dtype=X.dtype)
+    return nd.sum(nd.dot(X, ones)) + nd.sum(K)
+
+
+_CORR2D_OP = 'd2l_conv_corr2d'
+# A custom operator's call still queued at exit needs Python on MXNet's thread while the
+# interpreter shuts down, and the process hangs: wait for them first (before MXNet's own
+# atexit handler, registered at its import).
+atexit.register(nd.waitall)
+
+
+class _Corr2dOp(mx.operator.CustomOp):
+    """corr2d on the row-block or FFT path (or a forced ``method``), with its gradients as correlations.
 
     With Y = corr2d(X, K) and the loss's gradient dY (o_h, o_w):
     dX = corr2d(dY padded by (k_h - 1, k_w - 1) zeros on every side, K flipped),
@@ -237,31 +258,39 @@ class _RowBlocks(mx.operator.CustomOp):
     engine is safe (see DEVELOPERS.md for autograd.Function).
     """
 
+    def __init__(self, method):
+        super(_Corr2dOp, self).__init__()
+        self.method = method
+
     def forward(self, is_train, req, in_data, out_data, aux):
         X, K = in_data
         if req[0] == 'write':
-            _corr2d(X, K, exact=True, out=out_data[0])
+            _corr2d(X, K, self.method, out=out_data[0])
         else:
-            self.assign(out_data[0], req[0], _corr2d(X, K, exact=True))
+            self.assign(out_data[0], req[0], _corr2d(X, K, self.method))
 
     def backward(self, req, out_grad, in_data, out_data, in_grad, aux):
         (X, K), dY = in_data, out_grad[0]
         k_h, k_w = K.shape
         if req[0] == 'write':
-            _corr2d(dY, nd.reverse(K, axis=(0, 1)), exact=True, full=True, out=in_grad[0])
+            _corr2d(dY, nd.reverse(K, axis=(0, 1)), self.method, full=True, out=in_grad[0])
         elif req[0] != 'null':
-            self.assign(in_grad[0], req[0], _corr2d(dY, nd.reverse(K, axis=(0, 1)), exact=True, full=True))
+            self.assign(in_grad[0], req[0], _corr2d(dY, nd.reverse(K, axis=(0, 1)), self.method, full=True))
         if req[1] != 'null':
-            dK = _fft_corr(X, dY, False, None) if _fft_for(k_h, k_w) else _kernel_grad(X, dY, k_h, k_w)
-            if not np.isfinite(dK.asnumpy()).all():  # the flat views and the FFT spread NaN and Inf: redo exactly
-                dK = _corr2d(X, dY, exact=True)
+            if self.method == 'fft' or (self.method is None and _fft_for(k_h, k_w)):
+                dK = _to_mx(_fft_corr(X.asnumpy(), dY.asnumpy(), False), X, None)
+            else:
+                dK = _kernel_grad(X, dY, k_h, k_w)
+            if not np.isfinite(nd.sum(dK).asscalar()):  # flat views and FFT spread NaN and Inf: redo exactly
+                dK = _corr2d(X, dY)
             self.assign(in_grad[1], req[1], dK)
 
 
-@mx.operator.register(_ROW_BLOCKS)
-class _RowBlocksProp(mx.operator.CustomOpProp):
-    def __init__(self):
-        super(_RowBlocksProp, self).__init__(need_top_grad=True)
+@mx.operator.register(_CORR2D_OP)
+class _Corr2dOpProp(mx.operator.CustomOpProp):
+    def __init__(self, method='None'):
+        super(_Corr2dOpProp, self).__init__(need_top_grad=True)
+        self.method = None if method == 'None' else method  # custom operators get their options as strings
 
     def list_arguments(self):
         return ['X', 'K']
@@ -274,7 +303,7 @@ class _RowBlocksProp(mx.operator.CustomOpProp):
         return in_type, [in_type[0]], []
 
     def create_operator(self, ctx, shapes, dtypes):
-        return _RowBlocks()
+        return _Corr2dOp(self.method)
 
 
 def _kernel_grad(X, dY, k_h, k_w):
@@ -300,18 +329,19 @@ def _kernel_grad(X, dY, k_h, k_w):
     return nd.concat(*taps, dim=0).reshape((-1, k_h * k_w)).sum(axis=0).reshape((k_h, k_w))
 
 
-def _row_blocks(X, K, s, r, full, out):
+def _row_blocks(X, K, full, out):
     """corr2d(X, K) on the row-block path (outside recording; see the module docstring).
 
     X is (n_h, n_w), K (k_h, k_w), Y (o_h, o_w) = (n_h - k_h + 1, n_w - k_w + 1),
     or with ``full`` X padded by (p_h, p_w) = (k_h - 1, k_w - 1) zeros on each
-    side and Y (n_h + k_h - 1, n_w + k_w - 1). o_w = q s + r. Eager operators
-    on reshaped views: a CachedOp would copy at each reshape.
+    side and Y (n_h + k_h - 1, n_w + k_w - 1). o_w = q s + r, with s = ``_BLOCK``
+    (fewer on outputs narrower than 2 ``_BLOCK``, reached only by ``_method``).
     """
     (n_h, n_w), (k_h, k_w) = X.shape, K.shape
     p_h, p_w = (k_h - 1, k_w - 1) if full else (0, 0)
     o_h, o_w = n_h + 2 * p_h - k_h + 1, n_w + 2 * p_w - k_w + 1
-    q, w = o_w // s, s + k_w - 1                                         # blocks per row, filter width
+    s = min(_BLOCK, max(1, o_w // 2))
+    q, r, w = o_w // s, o_w % s, s + k_w - 1                             # blocks per row, left over, filter width
     x = X.reshape((1, 1, n_h, n_w))                                      # (1, 1, n_h, n_w), a view
     bank = _bank(K, s)                                                   # (s, 1, k_h, w): bank[j, 0, :, j:j+k_w] = K
     y = nd.Convolution(data=x, weight=bank, kernel=(k_h, w), stride=(1, s), pad=(p_h, p_w),
@@ -341,7 +371,32 @@ def _row_blocks(X, K, s, r, full, out):
     return out                                                           # (o_h, o_w)
 
 
-_SCIPY_FFT = []  # [scipy.fft or None] once looked up
+def _bank(K, s):
+    """The s filters of the row-block path, (s, 1, k_h, s + k_w - 1): one sparse product that
+    places K's entries (``_bank_matrix``), no shared graph."""
+    k_h, k_w = K.shape
+    bank = nd.sparse.dot(_bank_matrix(k_h, k_w, s, K.context, np.dtype(K.dtype).name), K.reshape((-1, 1)))
+    return bank.reshape((s, 1, k_h, s + k_w - 1))
+
+
+@functools.lru_cache(maxsize=64)
+def _bank_matrix(k_h, k_w, s, ctx, dtype):
+    """The 0/1 CSR matrix (s k_h w, k_h k_w) whose product with K's entries is the filter bank.
+
+    Filter j is K shifted j columns right in a window of width w = s + k_w - 1,
+    zeros elsewhere: each row holds at most one 1, at the K entry it copies.
+    Kept per kernel shape, block, context and dtype; never written after it is
+    made (MXNet reads one array from any number of threads safely).
+    """
+    w = s + k_w - 1
+    source = np.full((s, k_h, w), -1)
+    for j in range(s):
+        source[j, :, j:j + k_w] = np.arange(k_h * k_w).reshape((k_h, k_w))
+    source = source.reshape(-1)
+    taken = source >= 0
+    indptr = np.concatenate([[0], np.cumsum(taken)])
+    return nd.sparse.csr_matrix((np.ones(taken.sum(), dtype), source[taken], indptr),
+                                shape=(source.size, k_h * k_w), ctx=ctx, dtype=dtype)
 
 
 def _fft_for(k_h, k_w):
@@ -349,19 +404,18 @@ def _fft_for(k_h, k_w):
     return k_h * k_w >= _FFT_MIN_TAPS and _scipy_fft() is not None
 
 
+@functools.lru_cache(maxsize=None)
 def _scipy_fft():
     """scipy.fft, or None without scipy (an optional dependency), imported on first use."""
-    if not _SCIPY_FFT:
-        try:
-            import scipy.fft
-            _SCIPY_FFT.append(scipy.fft)
-        except ImportError:
-            _SCIPY_FFT.append(None)
-    return _SCIPY_FFT[0]
+    try:
+        import scipy.fft
+    except ImportError:
+        return None
+    return scipy.fft
 
 
-def _fft_corr(X, K, full, out):
-    """corr2d(X, K) by real FFTs, for kernels of ``_FFT_MIN_TAPS`` taps or more.
+def _fft_corr(x, k, full):
+    """corr2d(x, k) of numpy arrays by real FFTs, for kernels of ``_FFT_MIN_TAPS`` taps or more.
 
     The correlation is the convolution with K flipped. Valid outputs need
     transforms only as long as X (the circular wrap-around reaches just the
@@ -369,7 +423,6 @@ def _fft_corr(X, K, full, out):
     scipy.fft keeps float32 in single precision and uses every core.
     """
     fft = _scipy_fft()
-    x, k = X.asnumpy(), K.asnumpy()
     # Scale both to a largest |entry| in [0.5, 1) by powers of two (exact), so that
     # no transform or spectral product overflows; scaled back by ldexp at the end.
     e_x = int(np.frexp(np.abs(x).max())[1]) if x.any() else 0
@@ -382,91 +435,50 @@ def _fft_corr(X, K, full, out):
                    workers=-1)                                           # size: full convolution, wrapped
     y = z[:f_h, :f_w] if full else z[k_h - 1:n_h, k_w - 1:n_w]           # (o_h, o_w)
     with np.errstate(over='ignore'):
-        y = np.ldexp(y, e_x + e_k).astype(y.dtype)                      # inf where the true value overflows
+        return np.ldexp(y, e_x + e_k).astype(y.dtype)                   # inf where the true value overflows
+
+
+def _to_mx(y, like, out):
+    """The numpy array y as an NDArray on ``like``'s context and dtype, in ``out`` if given."""
     if out is None:
-        return nd.array(y, ctx=X.context, dtype=X.dtype)
+        return nd.array(y, ctx=like.context, dtype=like.dtype)
     out[:] = y
     return out
 
 
-def _bank(K, s):
-    """The s filters of the row-block path, (s, 1, k_h, s + k_w - 1), by a cached graph."""
-    op, names = _cached_bank(K.shape, s)
-    return op(*[{'K': K}[name] for name in names])  # inputs bound by name, in the CachedOp's order
-
-
-def _bank_graph(F, K, k_h, k_w, s):
-    """Filter j is K shifted j columns right in a window of width w = s + k_w - 1.
-
-    Tiling [K, 0 x s] s times and reading it back in rows of w = (k_w + s) - 1
-    shifts each copy one column further right: the "skewed tile".
-    """
-    w = s + k_w - 1
-    bank = F.pad(K.reshape((1, 1, k_h, k_w)), mode='constant',
-                 pad_width=(0, 0, 0, 0, 0, 0, 0, s))                     # (1, 1, k_h, k_w + s): [K, 0]
-    bank = F.tile(bank, reps=(1, 1, 1, s))                               # (1, 1, k_h, s (k_w + s))
-    bank = F.slice_axis(bank, axis=3, begin=0, end=s * w)                # (1, 1, k_h, s w)
-    bank = F.transpose(bank.reshape((k_h, s, w)), axes=(1, 0, 2))        # (s, k_h, w)
-    return bank.reshape((s, 1, k_h, w))                                  # (s, 1, k_h, w)
-
-
-def _cached_bank(k_shape, s):
-    """``_bank_graph`` as a CachedOp (one call instead of six) and its input names, kept per
-    kernel shape in an LRU of ``_GRAPHS_MAX``. Its arrays are small (s k_h (s + k_w - 1)):
-    no image-sized buffer is kept, however many image shapes are seen.
-    """
-    key = (k_shape, s)
-    with _GRAPHS_LOCK:
-        if key in _GRAPHS:
-            _GRAPHS.move_to_end(key)
-            return _GRAPHS[key]
-    graph = _bank_graph(mx.sym, mx.sym.var('K'), k_shape[0], k_shape[1], s)
-    entry = nd.CachedOp(graph), graph.list_inputs()
-    with _GRAPHS_LOCK:
-        entry = _GRAPHS.setdefault(key, entry)
-        while len(_GRAPHS) > _GRAPHS_MAX:
-            _GRAPHS.popitem(last=False)
-    return entry
-
-
 def _corr2d_nonfinite(X, K, pad=(0, 0)):
-    """corr2d of X and K that hold NaN or +-Inf, with scipy's NaN and +-Inf.
+    """corr2d of X and K that hold NaN or +-Inf, with scipy's NaN and +-Inf, by MXNet operators.
 
     Y = corr2d(X0, K0) + N, where X0 and K0 have their non-finite entries set
     to 0, and N is NaN, +Inf or -Inf where some product X[i+a, j+b] K[a, b] is
     not finite, else 0. N follows from counts of NaN, +Inf and -Inf products,
     each a correlation of 0/1 masks (integer counts, exact up to rounding).
+    With ``pad``, X's first and last pad rows and columns are padding, not
+    data: no product there.
     """
-    (n_h, n_w), (k_h, k_w) = X.shape, K.shape
-    x, k = X.asnumpy(), K.asnumpy()
-    ctx, dtype = X.context, X.dtype
+    (n_h, n_w), (p_h, p_w) = X.shape, pad
 
-    def masks(a):
-        fin = np.isfinite(a)
-        return {'nan': np.isnan(a), 'pinf': a == np.inf, 'ninf': a == -np.inf, 'zero': a == 0,
-                'pos': fin & (a > 0), 'neg': fin & (a < 0), 'all': np.ones(a.shape, bool)}
-    mx_, mk = masks(x), masks(k)
-    if pad != (0, 0):  # X's first and last pad rows and columns are padding, not data: no product there
-        inside = np.zeros(x.shape, bool)
-        inside[pad[0]:n_h - pad[0], pad[1]:n_w - pad[1]] = True
-        mx_['all'] &= inside
-        mx_['zero'] &= inside
+    def masks(A, inside):
+        finite, nan = nd.contrib.isfinite(A), nd.contrib.isnan(A)
+        return {'nan': nan, 'pinf': A == np.inf, 'ninf': A == -np.inf, 'zero': (A == 0) * inside,
+                'pos': finite * (A > 0), 'neg': finite * (A < 0), 'all': inside}
+    inside = nd.ones((1, 1, n_h - 2 * p_h, n_w - 2 * p_w), ctx=X.context, dtype=X.dtype)
+    inside = nd.pad(inside, mode='constant', pad_width=(0, 0, 0, 0, p_h, p_h, p_w, p_w)).reshape((n_h, n_w))
+    mx_, mk = masks(X, inside), masks(K, nd.ones_like(K))
 
-    def count(pairs):
-        total = np.zeros((n_h - k_h + 1, n_w - k_w + 1), np.float64)
-        for a, b in pairs:
-            if a.any() and b.any():
-                total += _corr2d(nd.array(a, ctx=ctx, dtype=dtype), nd.array(b, ctx=ctx, dtype=dtype),
-                                 exact=False).asnumpy()
-        return total > 0.5  # counts are integers (FFT rounding aside)
-    inf_x, inf_k = mx_['pinf'] | mx_['ninf'], mk['pinf'] | mk['ninf']
+    def any_product(pairs):  # where some pair (a, b) of masks has a[i+a, j+b] b[a, b] = 1
+        return sum(_corr2d(a, b, check_finite=False) for a, b in pairs) > 0.5  # counts are integers (FFT aside)
+    inf_x, inf_k = mx_['pinf'] + mx_['ninf'], mk['pinf'] + mk['ninf']
     with autograd.pause():
-        nan = count([(mx_['nan'], mk['all']), (mx_['all'], mk['nan']), (inf_x, mk['zero']), (mx_['zero'], inf_k)])
-        pos = count([(mx_['pinf'], mk['pos'] | mk['pinf']), (mx_['ninf'], mk['neg'] | mk['ninf']),
-                     (mx_['pos'], mk['pinf']), (mx_['neg'], mk['ninf'])])
-        neg = count([(mx_['pinf'], mk['neg'] | mk['ninf']), (mx_['ninf'], mk['pos'] | mk['pinf']),
-                     (mx_['pos'], mk['ninf']), (mx_['neg'], mk['pinf'])])
-    N = np.where(nan | (pos & neg), np.nan, np.where(pos, np.inf, np.where(neg, -np.inf, 0)))
-    X0 = nd.where(nd.array(np.isfinite(x), ctx=ctx, dtype=dtype), X, nd.zeros_like(X))
-    K0 = nd.where(nd.array(np.isfinite(k), ctx=ctx, dtype=dtype), K, nd.zeros_like(K))
-    return _corr2d(X0, K0, exact=False) + nd.array(N, ctx=ctx, dtype=dtype)
+        nan = any_product([(mx_['nan'], mk['all']), (mx_['all'], mk['nan']), (inf_x, mk['zero']),
+                           (mx_['zero'], inf_k)])
+        pos = any_product([(mx_['pinf'], mk['pos'] + mk['pinf']), (mx_['ninf'], mk['neg'] + mk['ninf']),
+                           (mx_['pos'], mk['pinf']), (mx_['neg'], mk['ninf'])])
+        neg = any_product([(mx_['pinf'], mk['neg'] + mk['ninf']), (mx_['ninf'], mk['pos'] + mk['pinf']),
+                           (mx_['pos'], mk['ninf']), (mx_['neg'], mk['pinf'])])
+        full = functools.partial(nd.full, nan.shape, ctx=X.context, dtype=X.dtype)
+        N = nd.where(nan + pos * neg, full(np.nan), nd.where(pos, full(np.inf), nd.where(neg, full(-np.inf),
+                                                                                            full(0))))
+        X0 = nd.where(nd.contrib.isfinite(X), X, nd.zeros_like(X))
+        K0 = nd.where(nd.contrib.isfinite(K), K, nd.zeros_like(K))
+        return _corr2d(X0, K0, check_finite=False) + N

@@ -52,9 +52,9 @@ def test_integral_is_a_window_sum():
 
 @pytest.mark.parametrize('bad', [0, -1, 1.5])
 def test_kernel_sizes_checked(bad):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r'^d must be a positive integer, got %s$' % bad):
         kernels.derivative(bad)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r'^n must be a positive integer, got %s$' % bad):
         kernels.integral(bad)
 
 
