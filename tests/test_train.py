@@ -1,11 +1,13 @@
 """Training (In[8]'s loop, ``train_kernel``): what it takes, what it refuses, and when it stops."""
 import re
+import sys
 from fractions import Fraction
 
 import mxnet as mx
 import numpy as np
 import pytest
-from mxnet import nd
+import scipy.signal
+from mxnet import init, nd
 
 import d2l_conv
 from d2l_conv import Conv2D, corr2d, corr2d_fast, edge_kernel, stripe_image, train_kernel, try_all_gpus, try_gpu
@@ -41,6 +43,63 @@ def test_train_kernel_checks_its_data(kwargs, error, match):
     args.update(kwargs)
     with pytest.raises(error, match=match):
         train_kernel(**args)
+
+
+@pytest.mark.parametrize('num_iters', [1, 3])
+def test_train_kernel_steps_against_numpy(num_iters):
+    """In[8]'s update, step by step: l.sum() of (corr(X, w) + b - Y)**2, then w -= lr * dl/dw; b stays."""
+    rng = np.random.default_rng(8)
+    X, Y = rng.standard_normal((5, 6)), rng.standard_normal((5, 4))
+    conv2d = Conv2D((1, 3), corr=corr2d_fast)
+    conv2d.initialize(init.Constant(0.5))
+    conv2d.bias.set_data(nd.array([0.25]))
+    trained, losses = train_kernel(nd.array(X), nd.array(Y), conv2d, num_iters=num_iters, lr=0.01, log=None)
+    w, expected = np.full((1, 3), 0.5), []
+    for _ in range(num_iters):
+        r = scipy.signal.correlate2d(X, w, mode='valid') + 0.25 - Y
+        expected.append((r ** 2).sum())
+        w = w - 0.01 * 2 * scipy.signal.correlate2d(X, r, mode='valid')
+    assert trained is conv2d
+    np.testing.assert_allclose(losses, expected, rtol=1e-5)
+    np.testing.assert_allclose(conv2d.weight.data().asnumpy(), w, rtol=1e-5)
+    assert conv2d.bias.data().asnumpy().tolist() == [0.25]  # the book updates the weight only
+
+
+def test_train_kernel_logs_every_second_batch():
+    log = []
+    mx.random.seed(0)
+    _, losses = train_kernel(X6, Y6, num_iters=5, log=log.append)
+    assert log == ['batch %d, loss %.3f' % (i, losses[i - 1]) for i in (2, 4)]
+
+
+def test_train_kernel_on_another_context():
+    """ctx= places the layer and the data there: the same losses and kernel as on cpu(0)."""
+    mx.random.seed(0)
+    conv0, losses0 = train_kernel(X6, Y6, num_iters=4, log=None)
+    mx.random.seed(0)
+    conv1, losses1 = train_kernel(X6, Y6, num_iters=4, ctx=mx.cpu(1), log=None)
+    assert conv1.weight.data().context == mx.cpu(1) and losses1 == losses0
+    assert conv1.weight.data().asnumpy().tobytes() == conv0.weight.data().asnumpy().tobytes()
+
+
+@pytest.mark.parametrize('name', ['X', 'Y'])
+def test_train_kernel_refuses_data_with_inf(name):
+    data = {'X': X6.copy(), 'Y': Y6.copy()}
+    data[name][1, 1] = float('-inf')
+    with pytest.raises(ValueError, match='%s holds NaN or Inf' % name):
+        train_kernel(data['X'], data['Y'], log=None)
+
+
+def test_train_kernel_stops_when_the_last_step_overflows_the_weight():
+    """The loss of batch 1 is finite (taken before the update); the weight it leaves is not."""
+    with pytest.raises(FloatingPointError, match=r'the weight became non-finite at batch 1: lr=1e\+308'):
+        train_kernel(X6, Y6, lr=1e308, num_iters=1, log=None)
+
+
+def test_train_kernel_takes_the_smallest_normal_lr():
+    mx.random.seed(0)
+    _, losses = train_kernel(X6, Y6, lr=sys.float_info.min, num_iters=2, log=None)
+    assert losses[0] == losses[1]  # a step too small to move a float32 weight
 
 
 def test_train_kernel_takes_any_real_lr():
