@@ -116,7 +116,7 @@ def failing_import(monkeypatch):
 
 @pytest.mark.parametrize('error, words', [
     (ModuleNotFoundError('no mxnet', name='mxnet'), 'd2l_conv needs MXNet 1.9.1: pip install --no-deps'),
-    (ModuleNotFoundError('no requests', name='requests'), 'installed but cannot import requests: pip install requests$'),
+    (ModuleNotFoundError('no requests', name='requests'), 'cannot import requests: pip install requests$'),
     (ModuleNotFoundError('no graphviz.x', name='graphviz.x'), 'cannot import graphviz.x: pip install graphviz$'),
     (ImportError("cannot import name 'x'"), "mxnet is installed but fails to import: cannot import name 'x'"),
     (OSError('libcudnn.so.8: cannot open'), r'could not load libcudnn.so.8, which cuDNN 8 for CUDA 11'),
