@@ -51,8 +51,7 @@ def test_train_kernel_steps_against_numpy(num_iters):
     rng = np.random.default_rng(8)
     X, Y = rng.standard_normal((5, 6)), rng.standard_normal((5, 4))
     conv2d = Conv2D((1, 3), corr=corr2d_fast)
-    conv2d.initialize(init.Constant(0.5))
-    conv2d.bias.set_data(nd.array([0.25]))
+    conv2d.weight.init, conv2d.bias.init = init.Constant(0.5), init.Constant(0.25)  # used by train_kernel's initialize
     trained, losses = train_kernel(nd.array(X), nd.array(Y), conv2d, num_iters=num_iters, lr=0.01, log=None)
     w, expected = np.full((1, 3), 0.5), []
     for _ in range(num_iters):
