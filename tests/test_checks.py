@@ -92,7 +92,7 @@ def test_train_kernel_bad_lr(lr, match):
 
 @pytest.mark.parametrize('conv2d, match', [
     ('x', r"conv2d must be a gluon layer such as Conv2D\(\(1, 2\), corr=corr2d_fast\) .*got 'x'"),
-    (nn.Sequential(), 'conv2d must have a weight parameter to learn, as Conv2D and nn.Conv2D do; Sequential has none'),
+    (nn.Sequential(), 'conv2d must have a weight parameter .*; Sequential has none'),
 ])
 def test_train_kernel_bad_layer(conv2d, match):
     from d2l_conv import edge_kernel, stripe_image, train_kernel

@@ -88,8 +88,8 @@ def test_a_dot_pdf_name_is_a_pdf(script, tmp_path):
 def test_an_unknown_picture_extension_is_a_usage_error(script, tmp_path, name):
     res = script(name, '--plot', str(tmp_path / 'k.jpg'))
     assert res.code == 2
-    assert res.usage_error() == ('argument --plot: cannot write a picture named k.jpg; '
-                                 'use a .png, .pdf or .svg file name')
+    error = res.usage_error()
+    assert error.startswith('argument --plot: cannot write a picture named k.jpg') and '.png, .pdf or .svg' in error
     assert os.listdir(str(tmp_path)) == []
 
 

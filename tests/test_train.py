@@ -17,11 +17,10 @@ Y6 = corr2d(X6, edge_kernel())
 
 
 @pytest.mark.parametrize('kwargs, error, match', [
-    ({'Y': Y6.T}, ValueError, r'Y must have shape \(6, 7\) \(the output of the \(1, 2\) kernel on X of shape '
-                              r'\(6, 8\)\), got \(7, 6\)'),
+    ({'Y': Y6.T}, ValueError, r'Y must have shape \(6, 7\) .*\(1, 2\) kernel.*, got \(7, 6\)'),
     ({'Y': nd.ones((6, 6))}, ValueError, r'Y must have shape \(6, 7\)'),
     ({'X': X6.astype('float64'), 'Y': Y6.astype('float64')}, TypeError,
-     r"the default layer computes in float32, but X and Y are float64; cast them with astype\('float32'\)"),
+     r"default layer computes in float32, but X and Y are float64; cast them with astype"),
     ({'X': X6.astype('int32'), 'Y': Y6.astype('int32')}, TypeError, 'X and Y are int32'),
     ({'X': X6.astype('int32')}, TypeError, 'X is int32 but Y is float32; cast one with astype'),
     ({'X': X6.asnumpy()}, TypeError, r'X must be an mxnet NDArray, got ndarray; convert it with nd.array\(X\)'),
