@@ -118,6 +118,7 @@ def failing_import(monkeypatch):
     (ModuleNotFoundError('no mxnet', name='mxnet'), 'd2l_conv needs MXNet 1.9.1: pip install --no-deps'),
     (ModuleNotFoundError('no requests', name='requests'), 'cannot import requests: pip install requests$'),
     (ModuleNotFoundError('no graphviz.x', name='graphviz.x'), 'cannot import graphviz.x: pip install graphviz$'),
+    (ModuleNotFoundError('no distutils', name='distutils'), 'distutils: pip install setuptools, which provides it'),
     (ImportError("cannot import name 'x'"), "mxnet is installed but fails to import: cannot import name 'x'"),
     (OSError('libcudnn.so.8: cannot open'), r'could not load libcudnn.so.8, which cuDNN 8 for CUDA 11'),
     (AttributeError("no attribute 'bool'"), r"does not import with numpy .*; pip install 'numpy<1.24'"),
