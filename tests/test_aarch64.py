@@ -8,6 +8,7 @@ simulate aarch64, with library names of our own so nothing stays loaded that
 could matter to another test.
 """
 import ctypes
+import functools
 import importlib.util
 import os
 import shutil
@@ -106,6 +107,20 @@ def test_armpl_next_to_libmxnet_is_used_as_it_is(simulated_aarch64, tmp_path):
     with open('/proc/self/maps') as maps:
         mapped = maps.read()
     assert all(str(tmp_path / name) in mapped for name in simulated_aarch64)
+
+
+@x86_64_linux
+def test_standins_for_the_armpl_libraries_that_do_not_load_and_for_nothing_else(simulated_aarch64, tmp_path,
+                                                                                 monkeypatch):
+    """With x86_64 stand-ins (OpenBLAS played by libm.so.6): each ArmPL name gets one, once; other names none."""
+    monkeypatch.setattr(d2l_conv_armpl, 'ARMPL', {name: ('libm.so.6',) * bool(needed)
+                                                  for name, needed in simulated_aarch64.items()})
+    monkeypatch.setattr(d2l_conv_armpl, 'load_standin', functools.partial(d2l_conv_armpl.load_standin,
+                                                                          machine=EM_X86_64))
+    other = 'libd2l_conv_other_%s.so' % tmp_path.name  # not ArmPL's, and absent: mxnet's own error would say so
+    (tmp_path / 'libmxnet.so').write_bytes(d2l_conv_armpl.standin('libmxnet.so', (other,) + tuple(simulated_aarch64)))
+    assert d2l_conv_armpl.load(str(tmp_path)) == list(simulated_aarch64)
+    assert d2l_conv_armpl.load(str(tmp_path)) == []  # glibc finds the loaded stand-ins by their SONAME
 
 
 @x86_64_linux
