@@ -8,6 +8,7 @@ simulate aarch64, with library names of our own so nothing stays loaded that
 could matter to another test.
 """
 import ctypes
+import functools
 import importlib.util
 import os
 import shutil
@@ -63,7 +64,7 @@ def test_readelf_reads_the_standin(tmp_path):
 @x86_64_linux
 def test_glibc_loads_a_standin_and_satisfies_its_soname_and_needed():
     soname = 'libd2l_conv_test_standin_%d.so' % os.getpid()
-    with pytest.raises(OSError):
+    with pytest.raises(OSError, match=soname):
         ctypes.CDLL(soname)  # no such file anywhere
     standin = d2l_conv_armpl.load_standin(soname, ('libm.so.6',), machine=EM_X86_64)
     assert os.readlink('/proc/self/fd/%d' % standin.memfd).startswith('/memfd:' + soname)
@@ -72,7 +73,7 @@ def test_glibc_loads_a_standin_and_satisfies_its_soname_and_needed():
     by_soname.cos.restype, by_soname.cos.argtypes = ctypes.c_double, [ctypes.c_double]
     assert by_soname.cos(0.0) == 1.0  # found in libm.so.6, its NEEDED: the handle's own scope
     empty = d2l_conv_armpl.load_standin(soname.replace('.so', '_empty.so'), machine=EM_X86_64)
-    with pytest.raises(AttributeError):
+    with pytest.raises(AttributeError, match='undefined symbol: cos'):
         empty.cos  # nothing but what it pulls in, which is nothing
 
 
@@ -109,6 +110,20 @@ def test_armpl_next_to_libmxnet_is_used_as_it_is(simulated_aarch64, tmp_path):
 
 
 @x86_64_linux
+def test_standins_for_the_armpl_libraries_that_do_not_load_and_for_nothing_else(simulated_aarch64, tmp_path,
+                                                                                 monkeypatch):
+    """With x86_64 stand-ins (OpenBLAS played by libm.so.6): each ArmPL name gets one, once; other names none."""
+    monkeypatch.setattr(d2l_conv_armpl, 'ARMPL', {name: ('libm.so.6',) * bool(needed)
+                                                  for name, needed in simulated_aarch64.items()})
+    monkeypatch.setattr(d2l_conv_armpl, 'load_standin', functools.partial(d2l_conv_armpl.load_standin,
+                                                                          machine=EM_X86_64))
+    other = 'libd2l_conv_other_%s.so' % tmp_path.name  # not ArmPL's, and absent: mxnet's own error would say so
+    (tmp_path / 'libmxnet.so').write_bytes(d2l_conv_armpl.standin('libmxnet.so', (other,) + tuple(simulated_aarch64)))
+    assert d2l_conv_armpl.load(str(tmp_path)) == list(simulated_aarch64)
+    assert d2l_conv_armpl.load(str(tmp_path)) == []  # glibc finds the loaded stand-ins by their SONAME
+
+
+@x86_64_linux
 def test_a_libmxnet_that_needs_no_armpl_is_left_alone(simulated_aarch64, tmp_path):
     """A build of one's own (a Jetson's, say), without OpenBLAS or ArmPL: mxnet's own error, not ours."""
     (tmp_path / 'libmxnet.so').write_bytes(d2l_conv_armpl.standin('libmxnet.so', ('libm.so.6',)))
@@ -124,7 +139,7 @@ def test_needed_reads_what_readelf_reads():
     out = subprocess.run(['readelf', '-d', path], capture_output=True, text=True, check=True).stdout
     expected = [line.split('[')[1].rstrip(']') for line in out.splitlines() if '(NEEDED)' in line]
     assert len(expected) > 5 and d2l_conv_armpl.needed(path) == expected
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match='__init__.py is not a little-endian ELF64 file'):
         d2l_conv_armpl.needed(init)  # mxnet/__init__.py
 
 
@@ -148,6 +163,15 @@ def test_neither_armpl_nor_openblas_is_one_import_error_naming_both_ways(simulat
     assert '\n' not in message
     assert 'apt-get install libopenblas0 liblapacke' in message
     assert 'ArmPL from Arm (https://developer.arm.com/downloads/-/arm-performance-libraries)' in message
+
+
+@x86_64_linux
+def test_the_message_names_only_the_libraries_that_did_not_load(simulated_aarch64, tmp_path, monkeypatch):
+    armpl = next(iter(simulated_aarch64))
+    absent = 'libd2l_conv_absent_%s.so.3' % tmp_path.name
+    monkeypatch.setattr(d2l_conv_armpl, 'ARMPL', dict(simulated_aarch64, **{armpl: ('libm.so.6', absent)}))
+    with pytest.raises(ImportError, match=r'nor OpenBLAS with LAPACKE \(%s did not load\)' % absent):
+        d2l_conv_armpl.load(str(tmp_path))
 
 
 SIMULATE_NEITHER = """
@@ -193,6 +217,6 @@ def test_python_dash_s_says_why_distutils_is_missing():
                           % site_packages], cwd=os.path.dirname(ROOT), env=dict(os.environ, PYTHONPATH=ROOT),
                          capture_output=True, text=True, timeout=120)
     assert res.returncode == 1
-    assert res.stderr.splitlines()[-1] == (
-        'ImportError: mxnet is installed but cannot import distutils: setuptools provides it through '
-        'distutils-precedence.pth, which python -S skipped: run without -S, or import setuptools before mxnet')
+    error = res.stderr.splitlines()[-1]
+    assert error.startswith('ImportError: mxnet is installed but cannot import distutils: ')
+    assert 'distutils-precedence.pth, which python -S skipped' in error and 'import setuptools before mxnet' in error

@@ -1,11 +1,12 @@
 """The book's corr2d and Conv2D against independent references."""
+import mxnet as mx
 import numpy as np
 import pytest
 import scipy.signal
-from mxnet import autograd, nd
+from mxnet import autograd, init, nd
 from mxnet.base import MXNetError
 
-from d2l_conv import Conv2D, corr2d, stripe_image
+from d2l_conv import Conv2D, corr2d, corr2d_fast, stripe_image
 
 
 @pytest.mark.parametrize('shape, kshape', [((1, 1), (1, 1)), ((5, 7), (2, 3)), ((9, 4), (9, 1)),
@@ -17,6 +18,35 @@ def test_corr2d_matches_scipy(shape, kshape):
     assert Y.shape == (shape[0] - kshape[0] + 1, shape[1] - kshape[1] + 1)
     np.testing.assert_allclose(Y.asnumpy(), scipy.signal.correlate2d(X, K, mode='valid'),
                                rtol=1e-5, atol=1e-5)  # float32 sums of at most 72 terms
+
+
+def test_corr2d_stays_on_the_context_of_its_input():
+    """Y is made on X's context (the book's nd.zeros used the default one)."""
+    X = nd.array([[0, 1, 2], [3, 4, 5], [6, 7, 8]], ctx=mx.cpu(1))
+    Y = corr2d(X, nd.array([[0, 1], [2, 3]], ctx=mx.cpu(1)))
+    assert Y.context == mx.cpu(1) and Y.asnumpy().tolist() == [[19, 25], [37, 43]]
+
+
+def test_conv2d_value_and_gradient_against_nd_convolution():
+    """corr(x, weight) + bias and its gradients, against MXNet's own convolution operator."""
+    x = nd.random.normal(shape=(5, 6))
+    conv = Conv2D((2, 3), corr=corr2d_fast)
+    conv.initialize(init.Normal(1))
+    conv.bias.set_data(nd.array([0.25]))
+    dY = nd.random.normal(shape=(4, 4))
+    with autograd.record():
+        y = conv(x)
+    y.backward(dY)
+    w, b = conv.weight.data(), conv.bias.data()
+    w4, b1, x4 = w.reshape((1, 1, 2, 3)), b.copy(), x.reshape((1, 1, 5, 6))
+    for A in (w4, b1):
+        A.attach_grad()
+    with autograd.record():
+        ref = nd.Convolution(x4, w4, b1, kernel=(2, 3), num_filter=1)
+    ref.backward(dY.reshape((1, 1, 4, 4)))
+    np.testing.assert_allclose(y.asnumpy(), ref[0, 0].asnumpy(), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(conv.weight.grad().asnumpy(), w4.grad[0, 0].asnumpy(), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(conv.bias.grad().asnumpy(), b1.grad.asnumpy(), rtol=1e-5, atol=1e-5)
 
 
 def test_conv2d_parameters_and_forward():

@@ -29,6 +29,12 @@ def test_data_on_a_missing_gpu_is_a_value_error(make):
         make(ctx='cpu')
 
 
+@pytest.mark.parametrize('make', [stripe_image, edge_kernel, diagonal_image])
+def test_data_is_made_on_the_context_asked_for(make):
+    assert make(ctx=mx.cpu(1)).context == mx.cpu(1)
+    assert make(ctx=mx.cpu(1)).asnumpy().tolist() == make().asnumpy().tolist()
+
+
 @pytest.mark.parametrize('n', [0, -1, 2.0, True])
 def test_diagonal_image_needs_a_positive_size(n):
     with pytest.raises(ValueError, match='n must be a positive integer, got %r' % (n,)):
@@ -72,9 +78,36 @@ def test_derivative_is_exact_up_to_its_limit(dtype, limit):
     if dtype != 'float16':  # MXNet has no float16 sum on the CPU worth trusting; the taps are the point
         ones = nd.ones((2, limit + 5), dtype=dtype)
         assert (corr2d(ones, K).asnumpy() == 0).all()  # a constant's derivative, exactly
-    with pytest.raises(ValueError, match='d = %d is too large: %s taps are exact up to d = %d' % (limit + 1, dtype,
-                                                                                                   limit)):
+    hint = '' if dtype == 'float64' else r"; use dtype='float64' \(up to d = 53\)"
+    with pytest.raises(ValueError, match='^d = %d is too large: %s taps are exact up to d = %d%s$' % (limit + 1, dtype,
+                                                                                                       limit, hint)):
         kernels.derivative(limit + 1, dtype=dtype)
+
+
+@pytest.mark.parametrize('d', [1, 2, 3, 5])
+def test_derivative_of_a_polynomial_against_numpy(d):
+    """Correlated with samples of a degree-d polynomial: (-1)**d d! a everywhere, and numpy's d-th difference."""
+    t = np.arange(12.0)
+    f = 0.5 * t ** d + np.polyval(np.arange(1.0, d + 1), t)  # leading coefficient 0.5, then lower degrees
+    got = corr2d(nd.array([f], dtype='float64'), kernels.derivative(d, dtype='float64')).asnumpy()[0]
+    np.testing.assert_allclose(got, (-1) ** d * np.diff(f, n=d), rtol=1e-6)  # corr2d's Y is float32
+    np.testing.assert_allclose(got, (-1) ** d * np.prod(range(1, d + 1)) * 0.5, rtol=1e-6)
+
+
+def test_laplacian_and_integral_against_numpy():
+    rng = np.random.default_rng(4)
+    A = rng.standard_normal((5, 7))
+    lap = corr2d(nd.array(A), kernels.laplacian()).asnumpy()
+    expected = A[:-2, 1:-1] + A[2:, 1:-1] + A[1:-1, :-2] + A[1:-1, 2:] - 4 * A[1:-1, 1:-1]
+    np.testing.assert_allclose(lap, expected, rtol=1e-5, atol=1e-5)  # float32 sums of 5 terms
+    assert kernels.second_derivative().asnumpy().tolist() == [[1, -2, 1]]
+    box = corr2d(nd.array(A), kernels.integral(3)).asnumpy()
+    np.testing.assert_allclose(box, A[:, :-2] + A[:, 1:-1] + A[:, 2:], rtol=1e-5, atol=1e-5)
+
+
+def test_integral_refuses_what_mxnet_cannot_hold():
+    with pytest.raises(ValueError, match=r"integral\(2147483647\) has 2147483647 entries; MXNet's arrays hold"):
+        kernels.integral(2 ** 31 - 1)
 
 
 @pytest.mark.parametrize('d', [30, 200])

@@ -35,7 +35,9 @@ def test_training_plot_draws_the_losses_and_each_kernel():
     assert sorted(panels) == ['learned kernel', 'squared error', 'true kernel']
     line, = panels['squared error'].lines
     assert list(line.get_xdata()) == [1, 2, 3] and list(line.get_ydata()) == [4.9, 0.8, 0.1]
+    assert panels['squared error'].get_yscale() == 'log'
     np.testing.assert_array_equal(panels['learned kernel'].images[0].get_array(), [[0.75, -0.5]])
+    assert [t.get_text() for t in panels['learned kernel'].texts] == ['0.75', '-0.5']  # to two decimals
     np.testing.assert_array_equal(panels['true kernel'].images[0].get_array(), [[1, -1]])
 
 
@@ -43,10 +45,22 @@ def test_training_plot_draws_the_losses_and_each_kernel():
     ([], [], 'one title per array, and at least one array; got 0 arrays and 0 titles'),
     ([nd.ones((2, 2))], [], 'one title per array, and at least one array; got 1 arrays and 0 titles'),
     ([nd.ones((3,))], ['a'], r'a: a heatmap needs a non-empty 2-D array, got shape \(3,\)'),
+    ([np.ones((2, 0))], ['b'], r'b: a heatmap needs a non-empty 2-D array, got shape \(2, 0\)'),
 ])
 def test_show_heatmaps_refuses_what_it_cannot_draw(arrays, titles, match):
     with pytest.raises(ValueError, match=match):
         show_heatmaps(arrays, titles)
+
+
+def test_heatmap_text_is_white_on_dark_cells():
+    """Symmetric scale, 0 the neutral colour; values beyond half the scale are written in white."""
+    ax = show_heatmaps([nd.array([[3, 1.5, 1.6, 0, -2, 0.5]])], ['a']).axes[0]
+    assert ax.images[0].get_clim() == (-3.0, 3.0)
+    assert [t.get_color() for t in ax.texts] == ['white', 'black', 'white', 'black', 'white', 'black']
+
+
+def test_heatmap_scale_is_at_least_one():
+    assert show_heatmaps([nd.array([[0.25, 0]])], ['a']).axes[0].images[0].get_clim() == (-1.0, 1.0)
 
 
 def test_heatmap_scale_ignores_inf():
@@ -74,8 +88,8 @@ def test_a_dot_pdf_name_is_a_pdf(script, tmp_path):
 def test_an_unknown_picture_extension_is_a_usage_error(script, tmp_path, name):
     res = script(name, '--plot', str(tmp_path / 'k.jpg'))
     assert res.code == 2
-    assert res.usage_error() == ('argument --plot: cannot write a picture named k.jpg; '
-                                 'use a .png, .pdf or .svg file name')
+    error = res.usage_error()
+    assert error.startswith('argument --plot: cannot write a picture named k.jpg') and '.png, .pdf or .svg' in error
     assert os.listdir(str(tmp_path)) == []
 
 

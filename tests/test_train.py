@@ -1,11 +1,13 @@
 """Training (In[8]'s loop, ``train_kernel``): what it takes, what it refuses, and when it stops."""
 import re
+import sys
 from fractions import Fraction
 
 import mxnet as mx
 import numpy as np
 import pytest
-from mxnet import nd
+import scipy.signal
+from mxnet import init, nd
 
 import d2l_conv
 from d2l_conv import Conv2D, corr2d, corr2d_fast, edge_kernel, stripe_image, train_kernel, try_all_gpus, try_gpu
@@ -15,11 +17,10 @@ Y6 = corr2d(X6, edge_kernel())
 
 
 @pytest.mark.parametrize('kwargs, error, match', [
-    ({'Y': Y6.T}, ValueError, r'Y must have shape \(6, 7\) \(the output of the \(1, 2\) kernel on X of shape '
-                              r'\(6, 8\)\), got \(7, 6\)'),
+    ({'Y': Y6.T}, ValueError, r'Y must have shape \(6, 7\) .*\(1, 2\) kernel.*, got \(7, 6\)'),
     ({'Y': nd.ones((6, 6))}, ValueError, r'Y must have shape \(6, 7\)'),
     ({'X': X6.astype('float64'), 'Y': Y6.astype('float64')}, TypeError,
-     r"the default layer computes in float32, but X and Y are float64; cast them with astype\('float32'\)"),
+     r"default layer computes in float32, but X and Y are float64; cast them with astype"),
     ({'X': X6.astype('int32'), 'Y': Y6.astype('int32')}, TypeError, 'X and Y are int32'),
     ({'X': X6.astype('int32')}, TypeError, 'X is int32 but Y is float32; cast one with astype'),
     ({'X': X6.asnumpy()}, TypeError, r'X must be an mxnet NDArray, got ndarray; convert it with nd.array\(X\)'),
@@ -43,6 +44,62 @@ def test_train_kernel_checks_its_data(kwargs, error, match):
         train_kernel(**args)
 
 
+@pytest.mark.parametrize('num_iters', [1, 3])
+def test_train_kernel_steps_against_numpy(num_iters):
+    """In[8]'s update, step by step: l.sum() of (corr(X, w) + b - Y)**2, then w -= lr * dl/dw; b stays."""
+    rng = np.random.default_rng(8)
+    X, Y = rng.standard_normal((5, 6)), rng.standard_normal((5, 4))
+    conv2d = Conv2D((1, 3), corr=corr2d_fast)
+    conv2d.weight.init, conv2d.bias.init = init.Constant(0.5), init.Constant(0.25)  # used by train_kernel's initialize
+    trained, losses = train_kernel(nd.array(X), nd.array(Y), conv2d, num_iters=num_iters, lr=0.01, log=None)
+    w, expected = np.full((1, 3), 0.5), []
+    for _ in range(num_iters):
+        r = scipy.signal.correlate2d(X, w, mode='valid') + 0.25 - Y
+        expected.append((r ** 2).sum())
+        w = w - 0.01 * 2 * scipy.signal.correlate2d(X, r, mode='valid')
+    assert trained is conv2d
+    np.testing.assert_allclose(losses, expected, rtol=1e-5)
+    np.testing.assert_allclose(conv2d.weight.data().asnumpy(), w, rtol=1e-5)
+    assert conv2d.bias.data().asnumpy().tolist() == [0.25]  # the book updates the weight only
+
+
+def test_train_kernel_logs_every_second_batch():
+    log = []
+    mx.random.seed(0)
+    _, losses = train_kernel(X6, Y6, num_iters=5, log=log.append)
+    assert log == ['batch %d, loss %.3f' % (i, losses[i - 1]) for i in (2, 4)]
+
+
+def test_train_kernel_on_another_context():
+    """ctx= places the layer and the data there: the same losses and kernel as on cpu(0)."""
+    mx.random.seed(0)
+    conv0, losses0 = train_kernel(X6, Y6, num_iters=4, log=None)
+    mx.random.seed(0)
+    conv1, losses1 = train_kernel(X6, Y6, num_iters=4, ctx=mx.cpu(1), log=None)
+    assert conv1.weight.data().context == mx.cpu(1) and losses1 == losses0
+    assert conv1.weight.data().asnumpy().tobytes() == conv0.weight.data().asnumpy().tobytes()
+
+
+@pytest.mark.parametrize('name', ['X', 'Y'])
+def test_train_kernel_refuses_data_with_inf(name):
+    data = {'X': X6.copy(), 'Y': Y6.copy()}
+    data[name][1, 1] = float('-inf')
+    with pytest.raises(ValueError, match='%s holds NaN or Inf' % name):
+        train_kernel(data['X'], data['Y'], log=None)
+
+
+def test_train_kernel_stops_when_the_last_step_overflows_the_weight():
+    """The loss of batch 1 is finite (taken before the update); the weight it leaves is not."""
+    with pytest.raises(FloatingPointError, match=r'the weight became non-finite at batch 1: lr=1e\+308'):
+        train_kernel(X6, Y6, lr=1e308, num_iters=1, log=None)
+
+
+def test_train_kernel_takes_the_smallest_normal_lr():
+    mx.random.seed(0)
+    _, losses = train_kernel(X6, Y6, lr=sys.float_info.min, num_iters=2, log=None)
+    assert losses[0] == losses[1]  # a step too small to move a float32 weight
+
+
 def test_train_kernel_takes_any_real_lr():
     """A Fraction is a real number: it trains as its float value does."""
     mx.random.seed(0)
@@ -52,8 +109,13 @@ def test_train_kernel_takes_any_real_lr():
     assert exact == plain and round(exact[-1], 3) == 0.004
 
 
-def test_train_kernel_stops_when_the_loss_diverges():
-    with pytest.raises(FloatingPointError, match=r'the loss became (inf|nan) at batch \d+: lr=10 is too large'):
+def test_train_kernel_stops_at_the_first_loss_that_is_not_finite():
+    """Batches 1-8 are finite at lr=10 from seed 0; batch 9 overflows to inf, and training stops there."""
+    mx.random.seed(0)
+    _, losses = train_kernel(X6, Y6, lr=10, num_iters=8, log=None)
+    assert np.isfinite(losses).all() and losses[-1] > 1e30
+    mx.random.seed(0)
+    with pytest.raises(FloatingPointError, match=r'^the loss became inf at batch 9: lr=10 is too large$'):
         train_kernel(X6, Y6, lr=10, num_iters=100, log=None)
 
 
