@@ -355,6 +355,23 @@ def test_roots_file_in_a_directory_nobody_can_write_is_refused(script, shared_di
     assert open(path).read() == 'root\'s\n' and os.stat(path).st_uid == 0  # still root's
 
 
+def test_another_users_writable_file_in_a_sticky_directory_is_refused_before_training(script, shared_dir):
+    """/tmp, /dev/shm: nobody may write root's 0666 file but not rename over it; that used to fail after training."""
+    if os.geteuid() != 0:
+        pytest.skip('needs root: the file is root\'s')
+    os.chmod(shared_dir, 0o1777)
+    path = os.path.join(shared_dir, 'k.params')
+    with open(path, 'w') as f:
+        f.write('root\'s\n')
+    os.chmod(path, 0o666)
+    code, out, error, written = _refused(script, path)
+    assert code == 2 and out == ''
+    assert error == "argument --save: cannot replace %s: another user's file in a sticky directory" % path \
+        + ' (such as /tmp), which only its owner may replace'
+    assert written[0] == errno.EPERM
+    assert open(path).read() == 'root\'s\n' and os.listdir(shared_dir) == ['k.params']
+
+
 def test_an_immutable_file_is_refused_before_training(script, tmp_path):
     target = tmp_path / 'k.params'
     target.write_bytes(b'kept')
