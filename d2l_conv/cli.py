@@ -94,11 +94,20 @@ def seed(text):
 
 
 def output_path(text):
-    """An argparse ``type`` for a file to write: ``check_writable`` as a usage error."""
+    """An argparse ``type`` for ``--save``: ``check_writable`` as a usage error, in a directory whose
+    name is UTF-8. MXNet encodes the path it writes as UTF-8, so a directory named otherwise would fail
+    only after training (the file's own name may be anything: the temporary file is named in ASCII)."""
     try:
-        return check_writable(text)
+        check_writable(text)
     except ValueError as e:
         raise argparse.ArgumentTypeError(str(e))
+    directory = os.path.dirname(os.path.realpath(text))
+    try:
+        directory.encode('utf-8')
+    except UnicodeEncodeError:
+        raise argparse.ArgumentTypeError('cannot save in directory %s: its name is not UTF-8, and MXNet writes '
+                                         'only to UTF-8 paths' % printable(directory))
+    return text
 
 
 def plot_format(path):

@@ -598,3 +598,14 @@ def test_a_name_that_is_not_utf8_is_saved(script, tmp_path):
     res = script('learn_kernel.py', '--iters', '2', '--save', path)
     assert res.code == 0, res.err
     assert os.listdir(os.fsencode(str(tmp_path))) == [b'\xff.params']
+
+
+def test_a_directory_whose_name_is_not_utf8_is_a_usage_error_before_training(script, tmp_path):
+    """MXNet encodes the path as UTF-8: it used to fail after training, with a codec's message."""
+    directory = os.fsencode(str(tmp_path)) + b'/d\xff'
+    os.mkdir(directory)
+    res = script('learn_kernel.py', '--save', os.fsdecode(directory + b'/k.params'))
+    assert res.code == 2 and res.out == ''
+    assert res.usage_error() == "argument --save: cannot save in directory %r: its name is not UTF-8, and " \
+        "MXNet writes only to UTF-8 paths" % os.fsdecode(directory)
+    assert os.listdir(directory) == []
