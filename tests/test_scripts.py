@@ -92,6 +92,10 @@ def test_a_command_and_its_script_take_the_same_options(script, capsys, command,
 @pytest.mark.parametrize('argv, message', [
     ([], 'which command? learn-kernel, edge-detection, exercises'),
     (['learn_kernel'], "argument COMMAND: invalid choice: 'learn_kernel'"),
+    # a command's option first: argparse used to call its value the unknown command ("invalid choice: '3'")
+    (['--iters', '3', 'learn-kernel'], 'which command? learn-kernel, edge-detection, exercises (--iters is an '
+     'option of a command: it comes after the command)'),
+    (['--save=k.params'], 'which command? learn-kernel, edge-detection, exercises (--save is an option'),
 ])
 def test_a_missing_or_unknown_command_is_a_usage_error(capsys, argv, message):
     with pytest.raises(SystemExit) as exit_:
