@@ -166,12 +166,21 @@ def check_distinct(parser, first, second):
 
 def import_plot(parser):
     """``d2l_conv.plot``, imported only when a picture is asked for (matplotlib is an optional
-    extra, and slow to import); without matplotlib, a usage error that says what to install."""
+    extra, and slow to import); without matplotlib, a usage error that says what to install.
+
+    The commands only write files, so they draw with Agg whatever ``MPLBACKEND`` names (a
+    backend that needs a display, or one that does not exist, failed only after training);
+    a value that matplotlib refuses at import is a usage error too.
+    """
     try:
+        import matplotlib
+        matplotlib.use('agg')
         from . import plot
     except ImportError as e:
         parser.error("--plot needs matplotlib (%s): pip install 'd2l_conv[plot]', or pip install matplotlib"
                      % ' '.join(str(e).split()))
+    except ValueError as e:  # MPLBACKEND=bogus, say: matplotlib checks its settings at import
+        parser.error('--plot: matplotlib does not import: %s' % ' '.join(str(e).split()))
     return plot
 
 
