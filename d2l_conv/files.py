@@ -82,7 +82,10 @@ def _resolve(path):
         raise OSError(errno.ENXIO, 'is a socket, not a file', path)
     if st is not None and not stat.S_ISDIR(st.st_mode) and (not stat.S_ISREG(st.st_mode) or _is_descriptor(path)):
         return path, st, True
-    target = os.path.realpath(path)
+    try:
+        target = os.path.realpath(path)
+    except FileNotFoundError:  # os.getcwd(), for a relative path
+        raise FileNotFoundError(errno.ENOENT, 'is relative to the current directory, which was removed', path)
     if os.path.islink(target):  # realpath stops at a loop
         raise OSError(errno.ELOOP, 'is a loop of symbolic links', path)
     st = _stat(target)

@@ -609,3 +609,14 @@ def test_a_directory_whose_name_is_not_utf8_is_a_usage_error_before_training(scr
     assert res.usage_error() == "argument --save: cannot save in directory %r: its name is not UTF-8, and " \
         "MXNet writes only to UTF-8 paths" % os.fsdecode(directory)
     assert os.listdir(directory) == []
+
+
+def test_a_relative_path_in_a_removed_current_directory_says_so(script, tmp_path, monkeypatch):
+    """It used to say 'k.params No such file or directory', of the file that was to be made."""
+    gone = tmp_path / 'gone'
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    res = script('learn_kernel.py', '--save', 'k.params')
+    assert res.code == 2 and res.out == ''
+    assert res.usage_error() == 'argument --save: k.params is relative to the current directory, which was removed'
