@@ -34,7 +34,13 @@ def _parser(command, prog):
 
 def _write_plot(parser, path, fig):
     fmt = plot_format(path)
-    write_or_exit(parser, path, lambda tmp: fig.savefig(tmp, format=fmt), check=check_figure(fmt))
+
+    def write(tmp):
+        # A file of ours, closed here: the one matplotlib opens for a PDF is left to the garbage collector
+        # when writing fails (a full disk), whose flush then printed "Exception ignored ... OSError".
+        with open(tmp, 'wb') as f:
+            fig.savefig(f, format=fmt)
+    write_or_exit(parser, path, write, check=check_figure(fmt))
 
 
 def _loads_back(conv2d):

@@ -431,6 +431,29 @@ def test_full_disk_keeps_the_old_params(shell, tmp_path):
     assert not os.listdir(str(disk))  # the tmpfs was private to the namespace
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize('ext', ['pdf', 'svg'])
+def test_full_disk_while_plotting_is_one_line(shell, tmp_path, ext):
+    """A PDF used to add "Exception ignored in: <_io.BufferedWriter ...>" and an OSError line."""
+    if os.geteuid() != 0 or not shutil.which('unshare'):
+        pytest.skip('needs root and unshare')
+    (tmp_path / 'disk').mkdir()
+    res = shell('''unshare -m sh -c '
+        mount -t tmpfs -o size=64k tmpfs disk || exit 0
+        touch mounted
+        head -c 1000000 /dev/zero > disk/fill 2> /dev/null
+        "$PY" "$S" --iters 1 --plot disk/k.%s > /dev/null 2> err
+        echo $? > rc
+        ls -A disk > ls
+    ' ''' % ext, timeout=240)
+    if not (tmp_path / 'mounted').exists():
+        pytest.skip('cannot mount a tmpfs in a private namespace here: %s' % res.stderr.strip())
+    assert (tmp_path / 'rc').read_text() == '1\n'
+    assert (tmp_path / 'err').read_text() == ('learn_kernel.py: error: cannot write disk/k.%s: No space left on '
+                                              'device\n' % ext)
+    assert (tmp_path / 'ls').read_text().split() == ['fill']
+
+
 def test_atomic_write_leaves_nothing_on_failure(tmp_path):
     target = tmp_path / 'out.params'
     target.write_bytes(b'old')
