@@ -328,7 +328,9 @@ def atomic_write(path, write, check=None):
             if sys.stdout is not None:  # /dev/stdout, say: what was printed comes first
                 sys.stdout.flush()
             # Appending: a device ignores it, and /dev/stdout redirected to a file is not truncated.
-            with open(tmp, 'rb') as src, open(target, 'ab') as dst:
+            # Without O_CREAT: a FIFO removed meanwhile is not made a regular file, and Linux's
+            # protected_fifos refuses O_CREAT on another user's FIFO in a sticky directory.
+            with open(tmp, 'rb') as src, os.fdopen(os.open(target, os.O_WRONLY | os.O_APPEND), 'wb') as dst:
                 shutil.copyfileobj(src, dst)
             return
         if st is not None:

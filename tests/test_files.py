@@ -82,6 +82,19 @@ def test_a_fifo_is_written_through(tmp_path):
     assert received == [b'hello'] and stat.S_ISFIFO(os.lstat(str(fifo)).st_mode)
 
 
+def test_a_fifo_removed_while_training_is_not_made_a_regular_file(tmp_path):
+    """The write through used open(..., 'ab'), whose O_CREAT made a regular file where the FIFO had been."""
+    fifo = tmp_path / 'fifo'
+    os.mkfifo(str(fifo))
+
+    def remove_then_write(tmp):
+        fifo.unlink()
+        _write(b'hello')(tmp)
+    with pytest.raises(FileNotFoundError):
+        atomic_write(str(fifo), remove_then_write)
+    assert os.listdir(str(tmp_path)) == []
+
+
 @pytest.mark.parametrize('name', ['/proc/self/fd/%d', '/dev/fd/%d'])
 def test_a_file_descriptor_is_written_through(tmp_path, name):
     """As ``--save /dev/stdout`` with stdout redirected to a file: appended to, never replaced."""
