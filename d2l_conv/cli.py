@@ -170,11 +170,13 @@ def import_plot(parser):
 
     The commands only write files, so they draw with Agg whatever ``MPLBACKEND`` names (a
     backend that needs a display, or one that does not exist, failed only after training);
-    a value that matplotlib refuses at import is a usage error too.
+    a value that matplotlib refuses at import is a usage error too. A process that has
+    imported pyplot already (a notebook that plots) keeps its backend.
     """
     try:
         import matplotlib
-        matplotlib.use('agg')
+        if 'matplotlib.pyplot' not in sys.modules:
+            matplotlib.use('agg')
         from . import plot
     except ImportError as e:
         parser.error("--plot needs matplotlib (%s): pip install 'd2l_conv[plot]', or pip install matplotlib"
