@@ -74,7 +74,8 @@ def enabled():
     """False when ``D2L_CONV_MXNET_COMPAT`` is set to a value in ``OFF`` or a number equal to 0.
 
     Any value in neither ``OFF`` nor ``ON`` keeps the hook on (without it MXNet
-    does not import on numpy >= 1.24) and warns once.
+    does not import on numpy >= 1.24) and warns once; where warnings are errors
+    (``-W error``), the warning is one line on stderr, never an exception.
     """
     value = os.environ.get(ENV, '').strip().lower()
     if value.isascii() and value.replace('.', '', 1).isdigit():  # 0, 00, 0.0; 1, 2, 1.0
@@ -84,8 +85,12 @@ def enabled():
     if value not in ON and value not in _warned:
         _warned.add(value)
         import warnings  # only here: this module loads at every interpreter start
-        warnings.warn('%s=%r is not a value d2l_conv_compat knows: the mxnet numpy hook stays on; use one of %s '
-                      'to switch it off' % (ENV, os.environ[ENV], ', '.join(OFF)), RuntimeWarning, stacklevel=2)
+        message = ('%s=%r is not a value d2l_conv_compat knows: the mxnet numpy hook stays on; use one of %s '
+                   'to switch it off' % (ENV, os.environ[ENV], ', '.join(OFF)))
+        try:
+            warnings.warn(message, RuntimeWarning, stacklevel=2)
+        except RuntimeWarning:  # -W error: raised from the .pth, a traceback at every start and no hook
+            sys.stderr.write('RuntimeWarning: %s\n' % message)
     return True
 
 

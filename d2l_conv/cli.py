@@ -94,11 +94,20 @@ def seed(text):
 
 
 def output_path(text):
-    """An argparse ``type`` for a file to write: ``check_writable`` as a usage error."""
+    """An argparse ``type`` for ``--save``: ``check_writable`` as a usage error, in a directory whose
+    name is UTF-8. MXNet encodes the path it writes as UTF-8, so a directory named otherwise would fail
+    only after training (the file's own name may be anything: the temporary file is named in ASCII)."""
     try:
-        return check_writable(text)
+        check_writable(text)
     except ValueError as e:
         raise argparse.ArgumentTypeError(str(e))
+    directory = os.path.dirname(os.path.realpath(text))
+    try:
+        directory.encode('utf-8')
+    except UnicodeEncodeError:
+        raise argparse.ArgumentTypeError('cannot save in directory %s: its name is not UTF-8, and MXNet writes '
+                                         'only to UTF-8 paths' % printable(directory))
+    return text
 
 
 def plot_format(path):
@@ -157,12 +166,23 @@ def check_distinct(parser, first, second):
 
 def import_plot(parser):
     """``d2l_conv.plot``, imported only when a picture is asked for (matplotlib is an optional
-    extra, and slow to import); without matplotlib, a usage error that says what to install."""
+    extra, and slow to import); without matplotlib, a usage error that says what to install.
+
+    The commands only write files, so they draw with Agg whatever ``MPLBACKEND`` names (a
+    backend that needs a display, or one that does not exist, failed only after training);
+    a value that matplotlib refuses at import is a usage error too. A process that has
+    imported pyplot already (a notebook that plots) keeps its backend.
+    """
     try:
+        import matplotlib
+        if 'matplotlib.pyplot' not in sys.modules:
+            matplotlib.use('agg')
         from . import plot
     except ImportError as e:
         parser.error("--plot needs matplotlib (%s): pip install 'd2l_conv[plot]', or pip install matplotlib"
                      % ' '.join(str(e).split()))
+    except ValueError as e:  # MPLBACKEND=bogus, say: matplotlib checks its settings at import
+        parser.error('--plot: matplotlib does not import: %s' % ' '.join(str(e).split()))
     return plot
 
 

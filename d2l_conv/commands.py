@@ -6,6 +6,7 @@ on bad arguments (status 2) or with one error line on a failure (status 1);
 ``cli.run`` adds the rest of a Unix tool's manners. ``main`` picks the command.
 """
 import argparse
+import sys
 
 import mxnet as mx
 import numpy as np
@@ -33,7 +34,13 @@ def _parser(command, prog):
 
 def _write_plot(parser, path, fig):
     fmt = plot_format(path)
-    write_or_exit(parser, path, lambda tmp: fig.savefig(tmp, format=fmt), check=check_figure(fmt))
+
+    def write(tmp):
+        # A file of ours, closed here: the one matplotlib opens for a PDF is left to the garbage collector
+        # when writing fails (a full disk), whose flush then printed "Exception ignored ... OSError".
+        with open(tmp, 'wb') as f:
+            fig.savefig(f, format=fmt)
+    write_or_exit(parser, path, write, check=check_figure(fmt))
 
 
 def _loads_back(conv2d):
@@ -163,6 +170,10 @@ def main(argv=None):
                                          for name, command in COMMANDS.items()))
     parser.add_argument('command', metavar='COMMAND', nargs='?', choices=COMMANDS, help=argparse.SUPPRESS)
     parser.add_argument('options', nargs=argparse.REMAINDER, help=argparse.SUPPRESS)  # the command's own
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0].startswith('-') and argv[0] not in ('-h', '--help'):  # argparse would name its value
+        parser.error('which command? %s (%s is an option of a command: it comes after the command)'
+                     % (', '.join(COMMANDS), argv[0].partition('=')[0]))
     args = parser.parse_args(argv)
     if args.command is None:
         parser.error('which command? %s' % ', '.join(COMMANDS))

@@ -10,7 +10,8 @@
   descriptors (``/dev/stdout``, ``/dev/fd/N``, ``/proc/self/fd/N``), are written
   through (appended to), never renamed over.
 - An existing file that the caller may not write is refused, as ``open()`` and
-  ``cp`` refuse it. A failed or short write leaves the old file byte for byte.
+  ``cp`` refuse it, and so is one that the caller may not rename over (another
+  user's file in a sticky directory such as ``/tmp``). A failed or short write leaves the old file byte for byte.
 - A temporary file that a killed run left beside the target (``.NAME.XXXXXXXX.tmp``,
   the caller's, over a minute old) is removed by the next write there.
 """
@@ -81,7 +82,10 @@ def _resolve(path):
         raise OSError(errno.ENXIO, 'is a socket, not a file', path)
     if st is not None and not stat.S_ISDIR(st.st_mode) and (not stat.S_ISREG(st.st_mode) or _is_descriptor(path)):
         return path, st, True
-    target = os.path.realpath(path)
+    try:
+        target = os.path.realpath(path)
+    except FileNotFoundError:  # os.getcwd(), for a relative path
+        raise FileNotFoundError(errno.ENOENT, 'is relative to the current directory, which was removed', path)
     if os.path.islink(target):  # realpath stops at a loop
         raise OSError(errno.ELOOP, 'is a loop of symbolic links', path)
     st = _stat(target)
@@ -130,7 +134,22 @@ def check_writable(path):
         _check_directory(path, target)
     if st is not None and not os.access(target, os.W_OK):
         raise ValueError('cannot write %s: permission denied' % printable(path))
+    if not through and not _may_replace(target, st):
+        raise ValueError('cannot replace %s: %s' % (printable(path), _STICKY))
     return path
+
+
+_STICKY = "another user's file in a sticky directory (such as /tmp), which only its owner may replace"
+
+
+def _may_replace(target, st):
+    """False where renaming over ``target`` (whose stat is ``st``) would fail although it is writable:
+    another user's file in a sticky directory (``/tmp``, ``/dev/shm``) that the caller does not own
+    either (the kernel's rule for a sticky directory; root may)."""
+    if st is None or not hasattr(os, 'geteuid') or os.geteuid() in (0, st.st_uid):
+        return True
+    directory = os.stat(os.path.dirname(target))
+    return not directory.st_mode & stat.S_ISVTX or directory.st_uid == os.geteuid()
 
 
 def _check_directory(path, target):
@@ -283,6 +302,8 @@ def atomic_write(path, write, check=None):
     target, st, through = _resolve(path)
     if st is not None and not os.access(target, os.W_OK):
         raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), path)
+    if not through and not _may_replace(target, st):
+        raise PermissionError(errno.EPERM, 'cannot replace ' + _STICKY, path)
     directory = tempfile.gettempdir() if through else os.path.dirname(target)
     prefix = _temp_prefix(target)
     _remove_stale(directory, prefix)
@@ -307,7 +328,9 @@ def atomic_write(path, write, check=None):
             if sys.stdout is not None:  # /dev/stdout, say: what was printed comes first
                 sys.stdout.flush()
             # Appending: a device ignores it, and /dev/stdout redirected to a file is not truncated.
-            with open(tmp, 'rb') as src, open(target, 'ab') as dst:
+            # Without O_CREAT: a FIFO removed meanwhile is not made a regular file, and Linux's
+            # protected_fifos refuses O_CREAT on another user's FIFO in a sticky directory.
+            with open(tmp, 'rb') as src, os.fdopen(os.open(target, os.O_WRONLY | os.O_APPEND), 'wb') as dst:
                 shutil.copyfileobj(src, dst)
             return
         if st is not None:

@@ -84,6 +84,8 @@ def train_kernel(X, Y, conv2d=None, num_iters=10, lr=3e-2, ctx=None, log=print):
     ctx = check_context(ctx or mx.cpu())
     check_positive_int('num_iters', num_iters)
     rate = _check_lr(lr)
+    if log is not None and not callable(log):  # else a raw TypeError at the second batch, mid-training
+        raise TypeError('log must be a function such as print, or None, got %r' % (log,))
     check_matrix('X', X)
     check_matrix('Y', Y)
     if X.dtype != Y.dtype:

@@ -11,7 +11,9 @@ import sys
 try:
     import d2l_conv  # noqa: F401 (first, before anything imports MXNet: its ImportError says what to install)
 except ImportError as e:
-    sys.exit('%s: error: %s' % (os.path.basename(sys.argv[0]), ' '.join(str(e).split())))
+    hint = ('; install it first: python -m pip install -e . in the checkout (the README\'s set-up commands)'
+            if isinstance(e, ModuleNotFoundError) and e.name == 'd2l_conv' else '')
+    sys.exit('%s: error: %s%s' % (os.path.basename(sys.argv[0]), ' '.join(str(e).split()), hint))
 
 from d2l_conv.cli import run  # noqa: E402
 from d2l_conv.commands import edge_detection as main  # noqa: E402

@@ -287,6 +287,21 @@ def test_unknown_switch_value_warns_once_and_keeps_the_hook(monkeypatch):
         assert d2l_conv_compat.enabled() is True  # no second warning
 
 
+def test_unknown_switch_value_under_w_error_is_one_line_and_the_hook_stays(monkeypatch, capsys):
+    """With -W error the warning used to raise out of the .pth's install(): a traceback at every start, no hook."""
+    monkeypatch.setattr(d2l_conv_compat, '_warned', set())
+    monkeypatch.setenv(d2l_conv_compat.ENV, 'maybe')
+    monkeypatch.setattr(sys, 'meta_path', [f for f in sys.meta_path if not isinstance(f, d2l_conv_compat._Finder)])
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        assert d2l_conv_compat.install() is True
+    assert sum(isinstance(f, d2l_conv_compat._Finder) for f in sys.meta_path) == 1
+    assert capsys.readouterr().err == ("RuntimeWarning: D2L_CONV_MXNET_COMPAT='maybe' is not a value d2l_conv_compat "
+                                       "knows: the mxnet numpy hook stays on; use one of 0, false, no, off, n, f, "
+                                       "none, disabled to switch it off\n")
+
+
 SHADOW = 'X = 1  # a d2l_conv_compat.py of the user\'s, without install()\n'
 
 

@@ -82,6 +82,19 @@ def test_a_fifo_is_written_through(tmp_path):
     assert received == [b'hello'] and stat.S_ISFIFO(os.lstat(str(fifo)).st_mode)
 
 
+def test_a_fifo_removed_while_training_is_not_made_a_regular_file(tmp_path):
+    """The write through used open(..., 'ab'), whose O_CREAT made a regular file where the FIFO had been."""
+    fifo = tmp_path / 'fifo'
+    os.mkfifo(str(fifo))
+
+    def remove_then_write(tmp):
+        fifo.unlink()
+        _write(b'hello')(tmp)
+    with pytest.raises(FileNotFoundError):
+        atomic_write(str(fifo), remove_then_write)
+    assert os.listdir(str(tmp_path)) == []
+
+
 @pytest.mark.parametrize('name', ['/proc/self/fd/%d', '/dev/fd/%d'])
 def test_a_file_descriptor_is_written_through(tmp_path, name):
     """As ``--save /dev/stdout`` with stdout redirected to a file: appended to, never replaced."""
@@ -355,6 +368,23 @@ def test_roots_file_in_a_directory_nobody_can_write_is_refused(script, shared_di
     assert open(path).read() == 'root\'s\n' and os.stat(path).st_uid == 0  # still root's
 
 
+def test_another_users_writable_file_in_a_sticky_directory_is_refused_before_training(script, shared_dir):
+    """/tmp, /dev/shm: nobody may write root's 0666 file but not rename over it; that used to fail after training."""
+    if os.geteuid() != 0:
+        pytest.skip('needs root: the file is root\'s')
+    os.chmod(shared_dir, 0o1777)
+    path = os.path.join(shared_dir, 'k.params')
+    with open(path, 'w') as f:
+        f.write('root\'s\n')
+    os.chmod(path, 0o666)
+    code, out, error, written = _refused(script, path)
+    assert code == 2 and out == ''
+    assert error == "argument --save: cannot replace %s: another user's file in a sticky directory" % path \
+        + ' (such as /tmp), which only its owner may replace'
+    assert written[0] == errno.EPERM
+    assert open(path).read() == 'root\'s\n' and os.listdir(shared_dir) == ['k.params']
+
+
 def test_an_immutable_file_is_refused_before_training(script, tmp_path):
     target = tmp_path / 'k.params'
     target.write_bytes(b'kept')
@@ -412,6 +442,29 @@ def test_full_disk_keeps_the_old_params(shell, tmp_path):
     assert len(good) > 0 and (tmp_path / 'after.params').read_bytes() == good  # byte for byte
     assert (tmp_path / 'ls').read_text().split() == ['fill', 'k.params']  # no temporary file left
     assert not os.listdir(str(disk))  # the tmpfs was private to the namespace
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('ext', ['pdf', 'svg'])
+def test_full_disk_while_plotting_is_one_line(shell, tmp_path, ext):
+    """A PDF used to add "Exception ignored in: <_io.BufferedWriter ...>" and an OSError line."""
+    if os.geteuid() != 0 or not shutil.which('unshare'):
+        pytest.skip('needs root and unshare')
+    (tmp_path / 'disk').mkdir()
+    res = shell('''unshare -m sh -c '
+        mount -t tmpfs -o size=64k tmpfs disk || exit 0
+        touch mounted
+        head -c 1000000 /dev/zero > disk/fill 2> /dev/null
+        "$PY" "$S" --iters 1 --plot disk/k.%s > /dev/null 2> err
+        echo $? > rc
+        ls -A disk > ls
+    ' ''' % ext, timeout=240)
+    if not (tmp_path / 'mounted').exists():
+        pytest.skip('cannot mount a tmpfs in a private namespace here: %s' % res.stderr.strip())
+    assert (tmp_path / 'rc').read_text() == '1\n'
+    assert (tmp_path / 'err').read_text() == ('learn_kernel.py: error: cannot write disk/k.%s: No space left on '
+                                              'device\n' % ext)
+    assert (tmp_path / 'ls').read_text().split() == ['fill']
 
 
 def test_atomic_write_leaves_nothing_on_failure(tmp_path):
@@ -581,3 +634,25 @@ def test_a_name_that_is_not_utf8_is_saved(script, tmp_path):
     res = script('learn_kernel.py', '--iters', '2', '--save', path)
     assert res.code == 0, res.err
     assert os.listdir(os.fsencode(str(tmp_path))) == [b'\xff.params']
+
+
+def test_a_directory_whose_name_is_not_utf8_is_a_usage_error_before_training(script, tmp_path):
+    """MXNet encodes the path as UTF-8: it used to fail after training, with a codec's message."""
+    directory = os.fsencode(str(tmp_path)) + b'/d\xff'
+    os.mkdir(directory)
+    res = script('learn_kernel.py', '--save', os.fsdecode(directory + b'/k.params'))
+    assert res.code == 2 and res.out == ''
+    assert res.usage_error() == "argument --save: cannot save in directory %r: its name is not UTF-8, and " \
+        "MXNet writes only to UTF-8 paths" % os.fsdecode(directory)
+    assert os.listdir(directory) == []
+
+
+def test_a_relative_path_in_a_removed_current_directory_says_so(script, tmp_path, monkeypatch):
+    """It used to say 'k.params No such file or directory', of the file that was to be made."""
+    gone = tmp_path / 'gone'
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    res = script('learn_kernel.py', '--save', 'k.params')
+    assert res.code == 2 and res.out == ''
+    assert res.usage_error() == 'argument --save: k.params is relative to the current directory, which was removed'

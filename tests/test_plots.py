@@ -133,3 +133,20 @@ def test_plot_and_save_together(run_script, tmp_path):
     conv2d = nn.Conv2D(1, kernel_size=(1, 2))
     conv2d.load_parameters(str(tmp_path / 'k.params'))
     np.testing.assert_array_equal(conv2d.weight.data().reshape((1, 2)).asnumpy(), np.float32([[0.9895, -0.9873705]]))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('backend, code, error', [
+    ('module://no_such_backend', 0, ''),  # used to be a ModuleNotFoundError traceback after training
+    ('bogus', 2, "python -m d2l_conv edge-detection: error: --plot: matplotlib does not import: Key backend: 'bogus' "
+                 "is not a valid value for backend"),  # used to be a ValueError traceback
+])
+def test_plot_draws_with_agg_whatever_mplbackend_says(run_python, tmp_path, backend, code, error):
+    res = run_python('-m', 'd2l_conv', 'edge-detection', '--plot', 'e.png', cwd=tmp_path, env={'MPLBACKEND': backend})
+    assert res.returncode == code, res.stderr
+    if code == 0:
+        assert res.stderr == '' and (tmp_path / 'e.png').read_bytes().startswith(b'\x89PNG')
+    else:
+        lines = res.stderr.splitlines()
+        assert res.stdout == '' and len(lines) == 2 and lines[1].startswith(error)
+        assert os.listdir(str(tmp_path)) == []

@@ -92,6 +92,10 @@ def test_a_command_and_its_script_take_the_same_options(script, capsys, command,
 @pytest.mark.parametrize('argv, message', [
     ([], 'which command? learn-kernel, edge-detection, exercises'),
     (['learn_kernel'], "argument COMMAND: invalid choice: 'learn_kernel'"),
+    # a command's option first: argparse used to call its value the unknown command ("invalid choice: '3'")
+    (['--iters', '3', 'learn-kernel'], 'which command? learn-kernel, edge-detection, exercises (--iters is an '
+     'option of a command: it comes after the command)'),
+    (['--save=k.params'], 'which command? learn-kernel, edge-detection, exercises (--save is an option'),
 ])
 def test_a_missing_or_unknown_command_is_a_usage_error(capsys, argv, message):
     with pytest.raises(SystemExit) as exit_:
@@ -211,3 +215,13 @@ def test_ci_hypothesis_profile_is_reproducible():
     """conftest's ``ci`` profile: the same examples on every run, so that a CI failure reproduces."""
     from hypothesis import settings
     assert settings.get_profile('ci').derandomize is True and settings.get_profile('ci').deadline is None
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('name', ['learn_kernel.py', 'edge_detection.py', 'exercises.py'])
+def test_a_script_without_the_package_installed_says_how_to_install_it(run_python, script_path, tmp_path, name):
+    """A fresh clone, the set-up skipped (-I -S: no site-packages, no PYTHONPATH): it said only "No module named"."""
+    res = run_python('-I', '-S', script_path(name), cwd=tmp_path)
+    assert res.returncode == 1 and res.stdout == ''
+    assert res.stderr == ("%s: error: No module named 'd2l_conv'; install it first: python -m pip install -e . in "
+                          "the checkout (the README's set-up commands)\n" % name)

@@ -34,6 +34,7 @@ Y6 = corr2d(X6, edge_kernel())
     ({'lr': Fraction(1, 10 ** 400)}, ValueError, r'lr must be at least .*, got Fraction\(1, 1'),
     ({'lr': True}, ValueError, 'lr must be a positive finite number, got True'),
     ({'lr': 'abc'}, ValueError, "lr must be a positive finite number, got 'abc'"),
+    ({'log': 1}, TypeError, 'log must be a function such as print, or None, got 1'),
     ({'conv2d': Conv2D((1, 3), corr=corr2d_fast)}, ValueError, r"Y must have the layer's output shape \(6, 6\), "
                                                                r"got \(6, 7\)"),
 ])
