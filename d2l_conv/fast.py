@@ -83,7 +83,7 @@ import mxnet as mx
 import numpy as np
 from mxnet import autograd, nd
 
-from ._arrays import correlation, host_view
+from ._arrays import correlation, host_view, view
 
 _slice_assign = nd._internal._slice_assign  # the operator behind NDArray.__setitem__ with slices
 
@@ -195,10 +195,10 @@ def _corr2d(X, K, method=None, check_finite=True, full=False, out=None):
     o_h, o_w = n_h + 2 * p_h - k_h + 1, n_w + 2 * p_w - k_w + 1
     path = method or _plan(o_h, o_w, k_h, k_w)
     if path == 'direct':  # out as a view: the result of a copy would stay in oneDNN's blocked layout
-        y = nd.Convolution(data=X.reshape((1, 1, n_h, n_w)), weight=K.reshape((1, 1, k_h, k_w)),
+        y = nd.Convolution(data=view(X, (1, 1, n_h, n_w)), weight=view(K, (1, 1, k_h, k_w)),
                            kernel=(k_h, k_w), pad=(p_h, p_w), num_filter=1, no_bias=True,
-                           out=None if out is None else out.reshape((1, 1, o_h, o_w)))
-        return y.reshape((o_h, o_w)) if out is None else out
+                           out=None if out is None else view(out, (1, 1, o_h, o_w)))
+        return view(y, (o_h, o_w)) if out is None else out
     if autograd.is_recording():
         # Convolution's own backward for the row-block graph is slow (one input
         # channel, stride s): this custom operator gives the gradients by two
@@ -207,7 +207,7 @@ def _corr2d(X, K, method=None, check_finite=True, full=False, out=None):
     if path == 'blocks':
         views = check_finite and _host_views(X, K)  # on a CPU: numpy views of X and K, no copy
         total = _total(X, K) if check_finite and not views else None  # elsewhere: one scalar, queued first
-        Y = _row_blocks(X, K, full, out)  # queued: MXNet convolves while this thread checks
+        Y = _row_blocks(X, K, full, out, views[1] if views else None)  # queued: MXNet convolves while this checks
         if not check_finite or (all(np.isfinite(v).all() for v in views) if views
                                 else np.isfinite(total.asscalar())):
             return Y
@@ -329,29 +329,30 @@ def _kernel_grad(X, dY, k_h, k_w):
     return nd.concat(*taps, dim=0).reshape((-1, k_h * k_w)).sum(axis=0).reshape((k_h, k_w))
 
 
-def _row_blocks(X, K, full, out):
+def _row_blocks(X, K, full, out, k=None):
     """corr2d(X, K) on the row-block path (outside recording; see the module docstring).
 
     X is (n_h, n_w), K (k_h, k_w), Y (o_h, o_w) = (n_h - k_h + 1, n_w - k_w + 1),
     or with ``full`` X padded by (p_h, p_w) = (k_h - 1, k_w - 1) zeros on each
     side and Y (n_h + k_h - 1, n_w + k_w - 1). o_w = q s + r, with s = ``_BLOCK``
     (fewer on outputs narrower than 2 ``_BLOCK``, reached only by ``_method``).
+    k is K's host view, if it has one (see ``_bank``).
     """
     (n_h, n_w), (k_h, k_w) = X.shape, K.shape
     p_h, p_w = (k_h - 1, k_w - 1) if full else (0, 0)
     o_h, o_w = n_h + 2 * p_h - k_h + 1, n_w + 2 * p_w - k_w + 1
     s = min(_BLOCK, max(1, o_w // 2))
     q, r, w = o_w // s, o_w % s, s + k_w - 1                             # blocks per row, left over, filter width
-    x = X.reshape((1, 1, n_h, n_w))                                      # (1, 1, n_h, n_w), a view
-    bank = _bank(K, s)                                                   # (s, 1, k_h, w): bank[j, 0, :, j:j+k_w] = K
+    x = view(X, (1, 1, n_h, n_w))                                        # (1, 1, n_h, n_w), a view
+    bank = _bank(K, s, k)                                                # (s, 1, k_h, w): bank[j, 0, :, j:j+k_w] = K
     y = nd.Convolution(data=x, weight=bank, kernel=(k_h, w), stride=(1, s), pad=(p_h, p_w),
                        num_filter=s, no_bias=True)                       # (1, s, o_h, q): y[0, j, i, b] = Y[i, b s + j]
     if r == 0:
         if out is None:
-            return nd.transpose(y, axes=(0, 2, 3, 1)).reshape((o_h, o_w))  # (o_h, q s)
-        nd.transpose(y, axes=(0, 2, 3, 1), out=out.reshape((1, o_h, q, s)))
+            return view(nd.transpose(y, axes=(0, 2, 3, 1)), (o_h, o_w))    # (o_h, q s)
+        nd.transpose(y, axes=(0, 2, 3, 1), out=view(out, (1, o_h, q, s)))
         return out
-    Y = nd.transpose(y, axes=(0, 2, 3, 1)).reshape((o_h, q * s))         # (o_h, q s)
+    Y = view(nd.transpose(y, axes=(0, 2, 3, 1)), (o_h, q * s))           # (o_h, q s)
     # The window that Y[:, o_w - s:] reads: X's columns from n_w + p_w - w on, padded.
     start = n_w + p_w - w                                                # below 0 only with full and n_w < s
     tail = nd.slice_axis(x, axis=3, begin=max(0, start), end=None)       # (1, 1, n_h, w - p_w + min(start, 0))
@@ -361,7 +362,7 @@ def _row_blocks(X, K, full, out):
     t = nd.Convolution(data=tail, weight=bank, kernel=(k_h, w), num_filter=s,
                        no_bias=True)                                     # (1, s, o_h, 1): Y[:, o_w - s:]
     t = nd.slice_axis(t, axis=1, begin=s - r, end=None)                  # (1, r, o_h, 1): Y[:, o_w - r:]
-    t = nd.transpose(t, axes=(0, 2, 3, 1)).reshape((o_h, r))             # (o_h, r)
+    t = view(nd.transpose(t, axes=(0, 2, 3, 1)), (o_h, r))               # (o_h, r)
     if out is None:
         out = nd.empty((o_h, o_w), ctx=X.context, dtype=X.dtype)
     # Two slice assignments (what out[:, a:b] = ... runs, less 50 us of Python indexing):
@@ -371,12 +372,36 @@ def _row_blocks(X, K, full, out):
     return out                                                           # (o_h, o_w)
 
 
-def _bank(K, s):
-    """The s filters of the row-block path, (s, 1, k_h, s + k_w - 1): one sparse product that
-    places K's entries (``_bank_matrix``), no shared graph."""
+def _bank(K, s, k=None):
+    """The s filters of the row-block path, (s, 1, k_h, s + k_w - 1), no shared graph.
+
+    From k, K's host view (a CPU), numpy places K's entries (``_bank_index``)
+    in an array that MXNet then reads in place: no operator, so nothing for the
+    convolution to wait on. Elsewhere one sparse product does it (``_bank_matrix``).
+    """
     k_h, k_w = K.shape
-    bank = nd.sparse.dot(_bank_matrix(k_h, k_w, s, K.context, np.dtype(K.dtype).name), K.reshape((-1, 1)))
-    return bank.reshape((s, 1, k_h, s + k_w - 1))
+    shape = (s, 1, k_h, s + k_w - 1)
+    if k is not None and K.context.device_type == 'cpu':
+        bank = np.concatenate((k.reshape(-1), np.zeros(1, k.dtype))).take(_bank_index(k_h, k_w, s))
+        return nd.from_numpy(bank.reshape(shape), zero_copy=True)
+    bank = nd.sparse.dot(_bank_matrix(k_h, k_w, s, K.context, np.dtype(K.dtype).name), view(K, (k_h * k_w, 1)))
+    return view(bank, shape)
+
+
+@functools.lru_cache(maxsize=64)
+def _bank_index(k_h, k_w, s):
+    """For each entry of the filter bank, the index of the K entry it copies, or k_h k_w (a zero).
+
+    Filter j is K shifted j columns right in a window of width w = s + k_w - 1.
+    Never written after it is made (read-only), so any thread may read it.
+    """
+    w = s + k_w - 1
+    index = np.full((s, k_h, w), k_h * k_w)
+    for j in range(s):
+        index[j, :, j:j + k_w] = np.arange(k_h * k_w).reshape((k_h, k_w))
+    index = index.reshape(-1)
+    index.flags.writeable = False
+    return index
 
 
 @functools.lru_cache(maxsize=64)
