@@ -91,7 +91,7 @@ __all__ = ['corr2d_fast', 'convolve2d']
 
 _BLOCK = 16                   # s: output columns per row block (the number of filters)
 _DIRECT_MAX_TAPS = 25         # kernels up to 5x5 ...
-_DIRECT_MAX_PIXELS = 1 << 15  # ... on outputs up to this size take the direct path
+_DIRECT_MAX_PIXELS = 1 << 16  # ... on outputs up to this size (256x256) take the direct path
 _FFT_MIN_TAPS = 400           # kernels of 20x20 taps and more take the FFT path (with scipy)
 _METHODS = (None, 'direct', 'blocks', 'fft')
 
@@ -207,7 +207,9 @@ def _corr2d(X, K, method=None, check_finite=True, full=False, out=None):
     if path == 'blocks':
         views = check_finite and _host_views(X, K)  # on a CPU: numpy views of X and K, no copy
         total = _total(X, K) if check_finite and not views else None  # elsewhere: one scalar, queued first
-        Y = _row_blocks(X, K, full, out, views[1] if views else None)  # queued: MXNet convolves while this checks
+        if full:  # oneDNN's strided Convolution runs about 4x slower when it pads: pad first
+            X, full = _padded(X, p_h, p_w), False
+        Y = _row_blocks(X, K, out, views[1] if views else None)  # queued: MXNet convolves while this checks
         if not check_finite or (all(np.isfinite(v).all() for v in views) if views
                                 else np.isfinite(total.asscalar())):
             return Y
@@ -217,10 +219,16 @@ def _corr2d(X, K, method=None, check_finite=True, full=False, out=None):
             return _to_mx(_fft_corr(x, k, full), X, out)
     # X or K is not all finite: redo it exactly.
     if full:
-        X = nd.pad(X.reshape((1, 1, n_h, n_w)), mode='constant',
-                   pad_width=(0, 0, 0, 0, p_h, p_h, p_w, p_w)).reshape((n_h + 2 * p_h, n_w + 2 * p_w))
+        X = _padded(X, p_h, p_w)
     Y = _corr2d_nonfinite(X, K, (p_h, p_w))
     return Y if out is None else Y.copyto(out)
+
+
+def _padded(X, p_h, p_w):
+    """X with p_h zero rows above and below, p_w zero columns left and right."""
+    (n_h, n_w) = X.shape
+    return view(nd.pad(view(X, (1, 1, n_h, n_w)), mode='constant', pad_width=(0, 0, 0, 0, p_h, p_h, p_w, p_w)),
+                (n_h + 2 * p_h, n_w + 2 * p_w))
 
 
 def _host_views(X, K):
@@ -329,36 +337,29 @@ def _kernel_grad(X, dY, k_h, k_w):
     return nd.concat(*taps, dim=0).reshape((-1, k_h * k_w)).sum(axis=0).reshape((k_h, k_w))
 
 
-def _row_blocks(X, K, full, out, k=None):
+def _row_blocks(X, K, out, k=None):
     """corr2d(X, K) on the row-block path (outside recording; see the module docstring).
 
-    X is (n_h, n_w), K (k_h, k_w), Y (o_h, o_w) = (n_h - k_h + 1, n_w - k_w + 1),
-    or with ``full`` X padded by (p_h, p_w) = (k_h - 1, k_w - 1) zeros on each
-    side and Y (n_h + k_h - 1, n_w + k_w - 1). o_w = q s + r, with s = ``_BLOCK``
-    (fewer on outputs narrower than 2 ``_BLOCK``, reached only by ``_method``).
-    k is K's host view, if it has one (see ``_bank``).
+    X is (n_h, n_w), K (k_h, k_w), Y (o_h, o_w) = (n_h - k_h + 1, n_w - k_w + 1).
+    o_w = q s + r, with s = ``_BLOCK`` (fewer on outputs narrower than
+    2 ``_BLOCK``, reached only by ``_method``). k is K's host view, if it has
+    one (see ``_bank``).
     """
     (n_h, n_w), (k_h, k_w) = X.shape, K.shape
-    p_h, p_w = (k_h - 1, k_w - 1) if full else (0, 0)
-    o_h, o_w = n_h + 2 * p_h - k_h + 1, n_w + 2 * p_w - k_w + 1
+    o_h, o_w = n_h - k_h + 1, n_w - k_w + 1
     s = min(_BLOCK, max(1, o_w // 2))
     q, r, w = o_w // s, o_w % s, s + k_w - 1                             # blocks per row, left over, filter width
     x = view(X, (1, 1, n_h, n_w))                                        # (1, 1, n_h, n_w), a view
     bank = _bank(K, s, k)                                                # (s, 1, k_h, w): bank[j, 0, :, j:j+k_w] = K
-    y = nd.Convolution(data=x, weight=bank, kernel=(k_h, w), stride=(1, s), pad=(p_h, p_w),
-                       num_filter=s, no_bias=True)                       # (1, s, o_h, q): y[0, j, i, b] = Y[i, b s + j]
+    y = nd.Convolution(data=x, weight=bank, kernel=(k_h, w), stride=(1, s), num_filter=s,
+                       no_bias=True)                                     # (1, s, o_h, q): y[0, j, i, b] = Y[i, b s + j]
     if r == 0:
         if out is None:
             return view(nd.transpose(y, axes=(0, 2, 3, 1)), (o_h, o_w))    # (o_h, q s)
         nd.transpose(y, axes=(0, 2, 3, 1), out=view(out, (1, o_h, q, s)))
         return out
     Y = view(nd.transpose(y, axes=(0, 2, 3, 1)), (o_h, q * s))           # (o_h, q s)
-    # The window that Y[:, o_w - s:] reads: X's columns from n_w + p_w - w on, padded.
-    start = n_w + p_w - w                                                # below 0 only with full and n_w < s
-    tail = nd.slice_axis(x, axis=3, begin=max(0, start), end=None)       # (1, 1, n_h, w - p_w + min(start, 0))
-    if full:  # p_w zeros on the right, and on the left if the window starts in the left padding
-        tail = nd.pad(tail, mode='constant', pad_width=(0, 0, 0, 0, p_h, p_h, max(0, -start), p_w))
-    # tail: (1, 1, n_h + 2 p_h, w)
+    tail = nd.slice_axis(x, axis=3, begin=n_w - w, end=None)             # (1, 1, n_h, w): what Y[:, o_w - s:] reads
     t = nd.Convolution(data=tail, weight=bank, kernel=(k_h, w), num_filter=s,
                        no_bias=True)                                     # (1, s, o_h, 1): Y[:, o_w - s:]
     t = nd.slice_axis(t, axis=1, begin=s - r, end=None)                  # (1, r, o_h, 1): Y[:, o_w - r:]

@@ -219,7 +219,7 @@ def test_training_in_threads():
 
     def train(seed):
         try:
-            X = nd.array(np.random.default_rng(seed).standard_normal((200, 230)))
+            X = nd.array(np.random.default_rng(seed).standard_normal((200, 340)))
             Y = corr2d_fast(X, true_K)
             X.attach_grad()  # the backward computes dX as well: it waits on MXNet's engine in every thread
             layer = Conv2D((3, 3), corr=corr2d_fast)
@@ -234,7 +234,7 @@ def test_training_in_threads():
         except Exception as e:  # noqa: BLE001 - reported below
             results[seed] = e
 
-    assert fast._plan(198, 228, 3, 3) == 'blocks'
+    assert fast._plan(198, 338, 3, 3) == 'blocks'
     threads = [threading.Thread(target=train, args=(seed,), daemon=True) for seed in range(4)]
     for t in threads:
         t.start()
