@@ -94,6 +94,7 @@ _DIRECT_MAX_TAPS = 25         # kernels up to 5x5 ...
 _DIRECT_MAX_PIXELS = 1 << 16  # ... on outputs up to this size (256x256) take the direct path
 _FFT_MIN_TAPS = 400           # kernels of 20x20 taps and more take the FFT path (with scipy)
 _METHODS = (None, 'direct', 'blocks', 'fft')
+_CPU = mx.cpu()               # the context of arrays that MXNet reads in place from numpy (nd.from_numpy)
 
 
 @correlation
@@ -207,9 +208,14 @@ def _corr2d(X, K, method=None, check_finite=True, full=False, out=None):
     if path == 'blocks':
         views = check_finite and _host_views(X, K)  # on a CPU: numpy views of X and K, no copy
         total = _total(X, K) if check_finite and not views else None  # elsewhere: one scalar, queued first
-        if full:  # oneDNN's strided Convolution runs about 4x slower when it pads: pad first
-            X, full = _padded(X, p_h, p_w), False
-        Y = _row_blocks(X, K, out, views[1] if views else None)  # queued: MXNet convolves while this checks
+        k = views[1] if views else None
+        if full:  # oneDNN's strided Convolution runs ~4x slower when it pads: pad first, on the right up to
+            # whole blocks (e more columns: no tail to add, 6 operators fewer), and drop those columns
+            e = -o_w % min(_BLOCK, max(1, o_w // 2))
+            Y = _row_blocks(_padded(X, (p_h, p_h), (p_w, p_w + e)), K, None if e else out, k)
+            Y = nd.slice_axis(Y, axis=1, begin=0, end=o_w, out=out) if e else Y
+        else:
+            Y = _row_blocks(X, K, out, k)  # queued: MXNet convolves while this thread checks
         if not check_finite or (all(np.isfinite(v).all() for v in views) if views
                                 else np.isfinite(total.asscalar())):
             return Y
@@ -219,16 +225,27 @@ def _corr2d(X, K, method=None, check_finite=True, full=False, out=None):
             return _to_mx(_fft_corr(x, k, full), X, out)
     # X or K is not all finite: redo it exactly.
     if full:
-        X = _padded(X, p_h, p_w)
+        X = _padded(X, (p_h, p_h), (p_w, p_w))
     Y = _corr2d_nonfinite(X, K, (p_h, p_w))
     return Y if out is None else Y.copyto(out)
 
 
-def _padded(X, p_h, p_w):
-    """X with p_h zero rows above and below, p_w zero columns left and right."""
-    (n_h, n_w) = X.shape
-    return view(nd.pad(view(X, (1, 1, n_h, n_w)), mode='constant', pad_width=(0, 0, 0, 0, p_h, p_h, p_w, p_w)),
-                (n_h + 2 * p_h, n_w + 2 * p_w))
+def _padded(X, rows, cols):
+    """X with rows = (above, below) zero rows and cols = (left, right) zero columns.
+
+    On the CPU numpy pads X's host view into an array that MXNet then reads
+    in place: about 10x faster than ``nd.pad`` (0.3 ms against 3-4 ms on
+    1024x1024), and no data leaves the host. Elsewhere ``nd.pad``.
+    """
+    (n_h, n_w), (a, b), (c, d) = X.shape, rows, cols
+    x = host_view(X) if X.context == _CPU else None
+    if x is None:
+        return view(nd.pad(view(X, (1, 1, n_h, n_w)), mode='constant', pad_width=(0, 0, 0, 0, a, b, c, d)),
+                    (n_h + a + b, n_w + c + d))
+    z = np.empty((n_h + a + b, n_w + c + d), x.dtype)
+    z[:a], z[a + n_h:], z[a:a + n_h, :c], z[a:a + n_h, c + n_w:] = 0, 0, 0, 0
+    z[a:a + n_h, c:c + n_w] = x
+    return nd.from_numpy(z, zero_copy=True)
 
 
 def _host_views(X, K):
@@ -322,16 +339,15 @@ def _kernel_grad(X, dY, k_h, k_w):
     MXNet slices the first axis without a copy. Chunks of about a million
     elements keep each chunk of dY in cache for its k_h k_w products.
     """
-    n_w, (o_h, o_w) = X.shape[1], dY.shape
+    (n_h, n_w), o_h = X.shape, dY.shape[0]
     rows = max(1, (1 << 20) // n_w)                                      # rows of dY per chunk
-    Xf = X.reshape((-1,))                                                # (n_h n_w,)
+    Xf = view(X, (n_h * n_w,))
+    Df = view(_padded(dY, (0, 0), (0, k_w - 1)), (o_h * n_w,))           # dY's rows padded to n_w, flat
     taps = []
     for top in range(0, o_h, rows):
         m = min(rows, o_h - top)
-        length = m * n_w - (k_w - 1)                                     # the last window ends inside X
-        d = nd.pad(dY[top:top + m].reshape((1, 1, m, o_w)), mode='constant',
-                   pad_width=(0, 0, 0, 0, 0, 0, 0, k_w - 1)).reshape((-1,))[:length]  # (length,)
-        start = top * n_w
+        start, length = top * n_w, m * n_w - (k_w - 1)                   # the last window ends inside X
+        d = Df[start:start + length]                                     # (length,)
         taps += [nd.dot(Xf[start + a * n_w + b:start + a * n_w + b + length], d)
                  for a in range(k_h) for b in range(k_w)]                # k_h k_w of (1,)
     return nd.concat(*taps, dim=0).reshape((-1, k_h * k_w)).sum(axis=0).reshape((k_h, k_w))
@@ -382,7 +398,7 @@ def _bank(K, s, k=None):
     """
     k_h, k_w = K.shape
     shape = (s, 1, k_h, s + k_w - 1)
-    if k is not None and K.context.device_type == 'cpu':
+    if k is not None and K.context == _CPU:
         bank = np.concatenate((k.reshape(-1), np.zeros(1, k.dtype))).take(_bank_index(k_h, k_w, s))
         return nd.from_numpy(bank.reshape(shape), zero_copy=True)
     bank = nd.sparse.dot(_bank_matrix(k_h, k_w, s, K.context, np.dtype(K.dtype).name), view(K, (k_h * k_w, 1)))
