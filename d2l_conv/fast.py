@@ -14,7 +14,9 @@ Paths, with (o_h, o_w) the output's shape:
   ``_DIRECT_MAX_PIXELS`` pixels with at most ``_DIRECT_MAX_TAPS`` taps: one
   ``Convolution`` with one input and one output channel. MXNet's CPU
   convolution handles a single channel poorly (5x5 on 2048x2050: 40 ms; 7x7 on
-  1024x1024: 260 ms), but on small images one operator call beats everything.
+  1024x1024: 260 ms), but on small images one operator call beats everything
+  (256x256 3x3 included: the row blocks' extra operators cost as much as
+  they save there, per call).
 * **FFT**, for kernels of ``_FFT_MIN_TAPS`` (20x20) taps or more when scipy
   is installed: real FFTs of X and the flipped K (``scipy.fft``, single
   precision for float32, all cores). From about 20x20 the FFT's cost, which
@@ -32,12 +34,16 @@ Paths, with (o_h, o_w) the output's shape:
   one transpose turns its ``(s, o_h, o_w / s)`` output into Y's rows. When s
   does not divide o_w, the last ``r = o_w mod s`` columns come from the same
   filters on the image's last window, and two slice assignments put the parts
-  together. The filter bank is one sparse product of K's entries with a 0/1
-  matrix kept per kernel shape (``_bank_matrix``): one operator, no shared
-  graph (a cached ``CachedOp`` called at once by the caller's thread
-  and MXNet's custom-op thread crashed on first use of a shape). The
-  image-sized operators run eagerly on reshaped views, and no buffer outlives
-  a call (memory behaves as with ``nd.Convolution``).
+  together. The filter bank is made per call, with no shared graph (a cached
+  ``CachedOp`` called at once by the caller's thread and MXNet's custom-op
+  thread crashed on first use of a shape): on a CPU numpy places K's entries
+  (read in place, a DLPack view) by a cached read-only index, and MXNet reads
+  the result in place (``nd.from_numpy``), so the convolution waits on no
+  operator; elsewhere one sparse product with a cached 0/1 matrix
+  (``_bank_matrix``). The image-sized operators run eagerly on reshaped views
+  (``view``: ``NDArray.reshape``'s checks cost ~20 µs, as much as a small
+  convolution), and no buffer outlives a call (memory behaves as with
+  ``nd.Convolution``).
 
 The private keyword ``_method='direct' | 'blocks' | 'fft'`` forces a path (as
 scipy's ``method=``), for tests; on outputs narrower than ``2 * _BLOCK``
@@ -61,10 +67,14 @@ exactly. The direct path has no structural zeros and needs no check.
 Gradients. Under ``autograd.record()`` the direct path is recorded as it is.
 The row-block and FFT paths run as a custom operator (``_Corr2dOp``),
 because Convolution's own backward for one input channel and stride s is slow:
-``dX = corr2d(dY padded by k - 1, K flipped)`` by the same paths (with
-Convolution's padding), and ``dK[a, b] = sum(X[a:a+o_h, b:b+o_w] * dY)`` as
-``k_h k_w`` dot products of flat views (``_kernel_grad``), or by FFT, each
-checked as above. Every call builds its own operator and arrays, so any
+``dX = corr2d(dY padded by k - 1, K flipped)`` by the same paths, and
+``dK[a, b] = sum(X[a:a+o_h, b:b+o_w] * dY)`` as ``k_h k_w`` dot products of
+flat views (``_kernel_grad``), or by FFT, each checked as above. dY is padded
+before the row blocks (oneDNN's strided Convolution runs ~4x slower padding by
+itself), up to whole blocks (no tail); on a CPU numpy pads the host view
+(``nd.pad`` is ~10x slower) and computes dK's products on host views (one
+operator per product would cost ~30 µs each). Nothing leaves the host there:
+on a GPU these are ``nd.pad`` and ``nd.dot``. Every call builds its own operator and arrays, so any
 number of graphs can be alive, threads can train at once, and any mix of new
 shapes, threads and recording is safe. A custom operator still queued at exit
 would hang the interpreter's shutdown: ``nd.waitall`` runs at exit first.
