@@ -5,16 +5,17 @@ face that ``corr2d_fast``, ``convolve2d`` and ``corr2d_matmul`` share: the
 argument check, legacy ``mx.nd`` arrays inside, and the result back as X came
 (an ``mx.np`` array if X is one, on X's context).
 """
+import ctypes
 import functools
 
 import mxnet as mx
 import numpy as np
 from mxnet import nd
-from mxnet.base import MXNetError
+from mxnet.base import MXNetError, NDArrayHandle, _LIB, c_array, check_call
 
 from .checks import check_corr_args
 
-__all__ = ['correlation', 'legacy', 'as_float', 'host_view']
+__all__ = ['correlation', 'legacy', 'as_float', 'host_view', 'view']
 
 
 def legacy(A):
@@ -42,6 +43,8 @@ def correlation(compute):
     @functools.wraps(compute)
     def corr(X, K, **options):
         check_corr_args(X, K, np_ok=True)
+        if type(X) is nd.NDArray is type(K) and X.dtype is np.float32 and X.context.device_type == 'cpu':
+            return compute(X, K, **options)  # the common case, a few µs shorter (K: checked to match)
         as_np = isinstance(X, mx.np.ndarray)
         X, K = as_float(legacy(X), legacy(K))
         Y = compute(X, K, **options)
@@ -50,6 +53,15 @@ def correlation(compute):
             Y = Y.as_in_context(ctx)
         return Y.as_np_ndarray() if as_np else Y
     return corr
+
+
+def view(A, shape):
+    """``A.reshape(shape)`` (same memory, recorded under autograd) for a legacy NDArray and a shape of
+    A's size, without ``reshape``'s checks: they cost ~20 µs, as much as a small Convolution."""
+    handle = NDArrayHandle()
+    check_call(_LIB.MXNDArrayReshape64(A.handle, len(shape), c_array(ctypes.c_int64, shape), False,
+                                       ctypes.byref(handle)))
+    return nd.NDArray(handle=handle, writable=A.writable)
 
 
 class _DLPack:

@@ -76,6 +76,11 @@ def check_corr_args(X, K, np_ok=False):
     ...
     TypeError: K is bool; cast it with K.astype('float32')
     """
+    if type(X) is nd.NDArray is type(K):  # the common case, in a few µs: dense (sparse arrays are subclasses)
+        x_shape, k_shape = X.shape, K.shape
+        if (len(x_shape) == 2 == len(k_shape) and 0 < k_shape[0] <= x_shape[0] and 0 < k_shape[1] <= x_shape[1]
+                and X.dtype is K.dtype is not np.bool_ and X.context == K.context):
+            return x_shape, k_shape
     x_shape, k_shape = check_matrix('X', X), check_matrix('K', K)
     if not np_ok and (isinstance(X, mx.np.ndarray) or isinstance(K, mx.np.ndarray)):
         raise TypeError('corr2d (the book\'s loop) takes legacy mx.nd arrays, not mx.np arrays: pass '

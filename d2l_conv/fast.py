@@ -14,7 +14,9 @@ Paths, with (o_h, o_w) the output's shape:
   ``_DIRECT_MAX_PIXELS`` pixels with at most ``_DIRECT_MAX_TAPS`` taps: one
   ``Convolution`` with one input and one output channel. MXNet's CPU
   convolution handles a single channel poorly (5x5 on 2048x2050: 40 ms; 7x7 on
-  1024x1024: 260 ms), but on small images one operator call beats everything.
+  1024x1024: 260 ms), but on small images one operator call beats everything
+  (256x256 3x3 included: the row blocks' extra operators cost as much as
+  they save there, per call).
 * **FFT**, for kernels of ``_FFT_MIN_TAPS`` (20x20) taps or more when scipy
   is installed: real FFTs of X and the flipped K (``scipy.fft``, single
   precision for float32, all cores). From about 20x20 the FFT's cost, which
@@ -32,12 +34,16 @@ Paths, with (o_h, o_w) the output's shape:
   one transpose turns its ``(s, o_h, o_w / s)`` output into Y's rows. When s
   does not divide o_w, the last ``r = o_w mod s`` columns come from the same
   filters on the image's last window, and two slice assignments put the parts
-  together. The filter bank is one sparse product of K's entries with a 0/1
-  matrix kept per kernel shape (``_bank_matrix``): one operator, no shared
-  graph (a cached ``CachedOp`` called at once by the caller's thread
-  and MXNet's custom-op thread crashed on first use of a shape). The
-  image-sized operators run eagerly on reshaped views, and no buffer outlives
-  a call (memory behaves as with ``nd.Convolution``).
+  together. The filter bank is made per call, with no shared graph (a cached
+  ``CachedOp`` called at once by the caller's thread and MXNet's custom-op
+  thread crashed on first use of a shape): on a CPU numpy places K's entries
+  (read in place, a DLPack view) by a cached read-only index, and MXNet reads
+  the result in place (``nd.from_numpy``), so the convolution waits on no
+  operator; elsewhere one sparse product with a cached 0/1 matrix
+  (``_bank_matrix``). The image-sized operators run eagerly on reshaped views
+  (``view``: ``NDArray.reshape``'s checks cost ~20 µs, as much as a small
+  convolution), and no buffer outlives a call (memory behaves as with
+  ``nd.Convolution``).
 
 The private keyword ``_method='direct' | 'blocks' | 'fft'`` forces a path (as
 scipy's ``method=``), for tests; on outputs narrower than ``2 * _BLOCK``
@@ -61,10 +67,14 @@ exactly. The direct path has no structural zeros and needs no check.
 Gradients. Under ``autograd.record()`` the direct path is recorded as it is.
 The row-block and FFT paths run as a custom operator (``_Corr2dOp``),
 because Convolution's own backward for one input channel and stride s is slow:
-``dX = corr2d(dY padded by k - 1, K flipped)`` by the same paths (with
-Convolution's padding), and ``dK[a, b] = sum(X[a:a+o_h, b:b+o_w] * dY)`` as
-``k_h k_w`` dot products of flat views (``_kernel_grad``), or by FFT, each
-checked as above. Every call builds its own operator and arrays, so any
+``dX = corr2d(dY padded by k - 1, K flipped)`` by the same paths, and
+``dK[a, b] = sum(X[a:a+o_h, b:b+o_w] * dY)`` as ``k_h k_w`` dot products of
+flat views (``_kernel_grad``), or by FFT, each checked as above. dY is padded
+before the row blocks (oneDNN's strided Convolution runs ~4x slower padding by
+itself), up to whole blocks (no tail); on a CPU numpy pads the host view
+(``nd.pad`` is ~10x slower) and computes dK's products on host views (one
+operator per product would cost ~30 µs each). Nothing leaves the host there:
+on a GPU these are ``nd.pad`` and ``nd.dot``. Every call builds its own operator and arrays, so any
 number of graphs can be alive, threads can train at once, and any mix of new
 shapes, threads and recording is safe. A custom operator still queued at exit
 would hang the interpreter's shutdown: ``nd.waitall`` runs at exit first.
@@ -83,7 +93,7 @@ import mxnet as mx
 import numpy as np
 from mxnet import autograd, nd
 
-from ._arrays import correlation, host_view
+from ._arrays import correlation, host_view, view
 
 _slice_assign = nd._internal._slice_assign  # the operator behind NDArray.__setitem__ with slices
 
@@ -91,9 +101,12 @@ __all__ = ['corr2d_fast', 'convolve2d']
 
 _BLOCK = 16                   # s: output columns per row block (the number of filters)
 _DIRECT_MAX_TAPS = 25         # kernels up to 5x5 ...
-_DIRECT_MAX_PIXELS = 1 << 15  # ... on outputs up to this size take the direct path
+_DIRECT_MAX_PIXELS = 1 << 16  # ... on outputs up to this size (256x256) take the direct path
 _FFT_MIN_TAPS = 400           # kernels of 20x20 taps and more take the FFT path (with scipy)
+_DK_CHUNK = 1 << 20           # elements of dY per chunk of the kernel gradient's dot products in MXNet ...
+_DK_HOST_CHUNK = 1 << 18      # ... and in numpy
 _METHODS = (None, 'direct', 'blocks', 'fft')
+_CPU = mx.cpu()               # the context of arrays that MXNet reads in place from numpy (nd.from_numpy)
 
 
 @correlation
@@ -195,10 +208,10 @@ def _corr2d(X, K, method=None, check_finite=True, full=False, out=None):
     o_h, o_w = n_h + 2 * p_h - k_h + 1, n_w + 2 * p_w - k_w + 1
     path = method or _plan(o_h, o_w, k_h, k_w)
     if path == 'direct':  # out as a view: the result of a copy would stay in oneDNN's blocked layout
-        y = nd.Convolution(data=X.reshape((1, 1, n_h, n_w)), weight=K.reshape((1, 1, k_h, k_w)),
+        y = nd.Convolution(data=view(X, (1, 1, n_h, n_w)), weight=view(K, (1, 1, k_h, k_w)),
                            kernel=(k_h, k_w), pad=(p_h, p_w), num_filter=1, no_bias=True,
-                           out=None if out is None else out.reshape((1, 1, o_h, o_w)))
-        return y.reshape((o_h, o_w)) if out is None else out
+                           out=None if out is None else view(out, (1, 1, o_h, o_w)))
+        return view(y, (o_h, o_w)) if out is None else out
     if autograd.is_recording():
         # Convolution's own backward for the row-block graph is slow (one input
         # channel, stride s): this custom operator gives the gradients by two
@@ -207,7 +220,14 @@ def _corr2d(X, K, method=None, check_finite=True, full=False, out=None):
     if path == 'blocks':
         views = check_finite and _host_views(X, K)  # on a CPU: numpy views of X and K, no copy
         total = _total(X, K) if check_finite and not views else None  # elsewhere: one scalar, queued first
-        Y = _row_blocks(X, K, full, out)  # queued: MXNet convolves while this thread checks
+        k = views[1] if views else None
+        if full:  # oneDNN's strided Convolution runs ~4x slower when it pads: pad first, on the right up to
+            # whole blocks (e more columns: no tail to add, 6 operators fewer), and drop those columns
+            e = -o_w % min(_BLOCK, max(1, o_w // 2))
+            Y = _row_blocks(_padded(X, (p_h, p_h), (p_w, p_w + e)), K, None if e else out, k)
+            Y = nd.slice_axis(Y, axis=1, begin=0, end=o_w, out=out) if e else Y
+        else:
+            Y = _row_blocks(X, K, out, k)  # queued: MXNet convolves while this thread checks
         if not check_finite or (all(np.isfinite(v).all() for v in views) if views
                                 else np.isfinite(total.asscalar())):
             return Y
@@ -217,10 +237,27 @@ def _corr2d(X, K, method=None, check_finite=True, full=False, out=None):
             return _to_mx(_fft_corr(x, k, full), X, out)
     # X or K is not all finite: redo it exactly.
     if full:
-        X = nd.pad(X.reshape((1, 1, n_h, n_w)), mode='constant',
-                   pad_width=(0, 0, 0, 0, p_h, p_h, p_w, p_w)).reshape((n_h + 2 * p_h, n_w + 2 * p_w))
+        X = _padded(X, (p_h, p_h), (p_w, p_w))
     Y = _corr2d_nonfinite(X, K, (p_h, p_w))
     return Y if out is None else Y.copyto(out)
+
+
+def _padded(X, rows, cols):
+    """X with rows = (above, below) zero rows and cols = (left, right) zero columns.
+
+    On the CPU numpy pads X's host view into an array that MXNet then reads
+    in place: about 10x faster than ``nd.pad`` (0.3 ms against 3-4 ms on
+    1024x1024), and no data leaves the host. Elsewhere ``nd.pad``.
+    """
+    (n_h, n_w), (a, b), (c, d) = X.shape, rows, cols
+    x = host_view(X) if X.context == _CPU else None
+    if x is None:
+        return view(nd.pad(view(X, (1, 1, n_h, n_w)), mode='constant', pad_width=(0, 0, 0, 0, a, b, c, d)),
+                    (n_h + a + b, n_w + c + d))
+    z = np.empty((n_h + a + b, n_w + c + d), x.dtype)
+    z[:a], z[a + n_h:], z[a:a + n_h, :c], z[a:a + n_h, c + n_w:] = 0, 0, 0, 0
+    z[a:a + n_h, c:c + n_w] = x
+    return nd.from_numpy(z, zero_copy=True)
 
 
 def _host_views(X, K):
@@ -310,58 +347,64 @@ def _kernel_grad(X, dY, k_h, k_w):
     """dK[a, b] = sum(X[a:a+o_h, b:b+o_w] * dY) as k_h k_w dot products of flat views.
 
     With dY's rows padded to X's width n_w (zeros in the last k_w - 1 columns),
-    the window of X for tap (a, b) is the flat range that starts at a n_w + b:
-    MXNet slices the first axis without a copy. Chunks of about a million
-    elements keep each chunk of dY in cache for its k_h k_w products.
+    the window of X for tap (a, b) is the flat range that starts at a n_w + b.
+    The products run in chunks of rows, each chunk of dY reused from cache for
+    its k_h k_w products. On the CPU numpy computes them on host views of X
+    and dY, in chunks of ``_DK_HOST_CHUNK`` elements (no operator to queue per
+    product: 2 µs a product instead of 30); elsewhere MXNet, in chunks of
+    ``_DK_CHUNK``, with flat slices of the first axis (no copy).
     """
-    n_w, (o_h, o_w) = X.shape[1], dY.shape
-    rows = max(1, (1 << 20) // n_w)                                      # rows of dY per chunk
-    Xf = X.reshape((-1,))                                                # (n_h n_w,)
+    (n_h, n_w), o_h = X.shape, dY.shape[0]
+    x, dy = (host_view(X), host_view(dY)) if X.context == _CPU else (None, None)
+    chunk = _DK_CHUNK if x is None or dy is None else _DK_HOST_CHUNK
+    rows = max(1, chunk // n_w)                                          # rows of dY per chunk
+    if x is None or dy is None:
+        Xf, dot = view(X, (n_h * n_w,)), nd.dot
+        Df = view(_padded(dY, (0, 0), (0, k_w - 1)), (o_h * n_w,))       # dY's rows padded to n_w, flat
+    else:
+        d = np.empty((o_h, n_w), dy.dtype)
+        d[:, n_w - k_w + 1:], d[:, :n_w - k_w + 1] = 0, dy
+        Xf, Df, dot = x.reshape(-1), d.reshape(-1), np.dot
     taps = []
     for top in range(0, o_h, rows):
         m = min(rows, o_h - top)
-        length = m * n_w - (k_w - 1)                                     # the last window ends inside X
-        d = nd.pad(dY[top:top + m].reshape((1, 1, m, o_w)), mode='constant',
-                   pad_width=(0, 0, 0, 0, 0, 0, 0, k_w - 1)).reshape((-1,))[:length]  # (length,)
-        start = top * n_w
-        taps += [nd.dot(Xf[start + a * n_w + b:start + a * n_w + b + length], d)
-                 for a in range(k_h) for b in range(k_w)]                # k_h k_w of (1,)
-    return nd.concat(*taps, dim=0).reshape((-1, k_h * k_w)).sum(axis=0).reshape((k_h, k_w))
+        start, length = top * n_w, m * n_w - (k_w - 1)                   # the last window ends inside X
+        d = Df[start:start + length]                                     # (length,)
+        taps += [dot(Xf[start + a * n_w + b:start + a * n_w + b + length], d)
+                 for a in range(k_h) for b in range(k_w)]                # k_h k_w of (1,) or scalars
+    if x is None or dy is None:
+        return nd.concat(*taps, dim=0).reshape((-1, k_h * k_w)).sum(axis=0).reshape((k_h, k_w))
+    dK = np.array(taps, x.dtype).reshape((-1, k_h * k_w)).sum(axis=0).reshape((k_h, k_w))
+    return nd.from_numpy(dK, zero_copy=True)
 
 
-def _row_blocks(X, K, full, out):
+def _row_blocks(X, K, out, k=None):
     """corr2d(X, K) on the row-block path (outside recording; see the module docstring).
 
-    X is (n_h, n_w), K (k_h, k_w), Y (o_h, o_w) = (n_h - k_h + 1, n_w - k_w + 1),
-    or with ``full`` X padded by (p_h, p_w) = (k_h - 1, k_w - 1) zeros on each
-    side and Y (n_h + k_h - 1, n_w + k_w - 1). o_w = q s + r, with s = ``_BLOCK``
-    (fewer on outputs narrower than 2 ``_BLOCK``, reached only by ``_method``).
+    X is (n_h, n_w), K (k_h, k_w), Y (o_h, o_w) = (n_h - k_h + 1, n_w - k_w + 1).
+    o_w = q s + r, with s = ``_BLOCK`` (fewer on outputs narrower than
+    2 ``_BLOCK``, reached only by ``_method``). k is K's host view, if it has
+    one (see ``_bank``).
     """
     (n_h, n_w), (k_h, k_w) = X.shape, K.shape
-    p_h, p_w = (k_h - 1, k_w - 1) if full else (0, 0)
-    o_h, o_w = n_h + 2 * p_h - k_h + 1, n_w + 2 * p_w - k_w + 1
+    o_h, o_w = n_h - k_h + 1, n_w - k_w + 1
     s = min(_BLOCK, max(1, o_w // 2))
     q, r, w = o_w // s, o_w % s, s + k_w - 1                             # blocks per row, left over, filter width
-    x = X.reshape((1, 1, n_h, n_w))                                      # (1, 1, n_h, n_w), a view
-    bank = _bank(K, s)                                                   # (s, 1, k_h, w): bank[j, 0, :, j:j+k_w] = K
-    y = nd.Convolution(data=x, weight=bank, kernel=(k_h, w), stride=(1, s), pad=(p_h, p_w),
-                       num_filter=s, no_bias=True)                       # (1, s, o_h, q): y[0, j, i, b] = Y[i, b s + j]
+    x = view(X, (1, 1, n_h, n_w))                                        # (1, 1, n_h, n_w), a view
+    bank = _bank(K, s, k)                                                # (s, 1, k_h, w): bank[j, 0, :, j:j+k_w] = K
+    y = nd.Convolution(data=x, weight=bank, kernel=(k_h, w), stride=(1, s), num_filter=s,
+                       no_bias=True)                                     # (1, s, o_h, q): y[0, j, i, b] = Y[i, b s + j]
     if r == 0:
         if out is None:
-            return nd.transpose(y, axes=(0, 2, 3, 1)).reshape((o_h, o_w))  # (o_h, q s)
-        nd.transpose(y, axes=(0, 2, 3, 1), out=out.reshape((1, o_h, q, s)))
+            return view(nd.transpose(y, axes=(0, 2, 3, 1)), (o_h, o_w))    # (o_h, q s)
+        nd.transpose(y, axes=(0, 2, 3, 1), out=view(out, (1, o_h, q, s)))
         return out
-    Y = nd.transpose(y, axes=(0, 2, 3, 1)).reshape((o_h, q * s))         # (o_h, q s)
-    # The window that Y[:, o_w - s:] reads: X's columns from n_w + p_w - w on, padded.
-    start = n_w + p_w - w                                                # below 0 only with full and n_w < s
-    tail = nd.slice_axis(x, axis=3, begin=max(0, start), end=None)       # (1, 1, n_h, w - p_w + min(start, 0))
-    if full:  # p_w zeros on the right, and on the left if the window starts in the left padding
-        tail = nd.pad(tail, mode='constant', pad_width=(0, 0, 0, 0, p_h, p_h, max(0, -start), p_w))
-    # tail: (1, 1, n_h + 2 p_h, w)
+    Y = view(nd.transpose(y, axes=(0, 2, 3, 1)), (o_h, q * s))           # (o_h, q s)
+    tail = nd.slice_axis(x, axis=3, begin=n_w - w, end=None)             # (1, 1, n_h, w): what Y[:, o_w - s:] reads
     t = nd.Convolution(data=tail, weight=bank, kernel=(k_h, w), num_filter=s,
                        no_bias=True)                                     # (1, s, o_h, 1): Y[:, o_w - s:]
     t = nd.slice_axis(t, axis=1, begin=s - r, end=None)                  # (1, r, o_h, 1): Y[:, o_w - r:]
-    t = nd.transpose(t, axes=(0, 2, 3, 1)).reshape((o_h, r))             # (o_h, r)
+    t = view(nd.transpose(t, axes=(0, 2, 3, 1)), (o_h, r))               # (o_h, r)
     if out is None:
         out = nd.empty((o_h, o_w), ctx=X.context, dtype=X.dtype)
     # Two slice assignments (what out[:, a:b] = ... runs, less 50 us of Python indexing):
@@ -371,12 +414,36 @@ def _row_blocks(X, K, full, out):
     return out                                                           # (o_h, o_w)
 
 
-def _bank(K, s):
-    """The s filters of the row-block path, (s, 1, k_h, s + k_w - 1): one sparse product that
-    places K's entries (``_bank_matrix``), no shared graph."""
+def _bank(K, s, k=None):
+    """The s filters of the row-block path, (s, 1, k_h, s + k_w - 1), no shared graph.
+
+    From k, K's host view (a CPU), numpy places K's entries (``_bank_index``)
+    in an array that MXNet then reads in place: no operator, so nothing for the
+    convolution to wait on. Elsewhere one sparse product does it (``_bank_matrix``).
+    """
     k_h, k_w = K.shape
-    bank = nd.sparse.dot(_bank_matrix(k_h, k_w, s, K.context, np.dtype(K.dtype).name), K.reshape((-1, 1)))
-    return bank.reshape((s, 1, k_h, s + k_w - 1))
+    shape = (s, 1, k_h, s + k_w - 1)
+    if k is not None and K.context == _CPU:
+        bank = np.concatenate((k.reshape(-1), np.zeros(1, k.dtype))).take(_bank_index(k_h, k_w, s))
+        return nd.from_numpy(bank.reshape(shape), zero_copy=True)
+    bank = nd.sparse.dot(_bank_matrix(k_h, k_w, s, K.context, np.dtype(K.dtype).name), view(K, (k_h * k_w, 1)))
+    return view(bank, shape)
+
+
+@functools.lru_cache(maxsize=64)
+def _bank_index(k_h, k_w, s):
+    """For each entry of the filter bank, the index of the K entry it copies, or k_h k_w (a zero).
+
+    Filter j is K shifted j columns right in a window of width w = s + k_w - 1.
+    Never written after it is made (read-only), so any thread may read it.
+    """
+    w = s + k_w - 1
+    index = np.full((s, k_h, w), k_h * k_w)
+    for j in range(s):
+        index[j, :, j:j + k_w] = np.arange(k_h * k_w).reshape((k_h, k_w))
+    index = index.reshape(-1)
+    index.flags.writeable = False
+    return index
 
 
 @functools.lru_cache(maxsize=64)

@@ -41,6 +41,28 @@ def test_against_scipy(XK):
     np.testing.assert_allclose(convolve2d(Xn, Kn).asnumpy(), scipy.signal.convolve2d(X, K, mode='valid'), **TOL)
 
 
+@pytest.mark.parametrize('shape, kshape', [((40, 70), (3, 3)), ((37, 50), (2, 5)), ((300, 333), (4, 3))])
+@pytest.mark.parametrize('views', [True, False])
+def test_row_blocks_with_and_without_host_views(monkeypatch, shape, kshape, views):
+    """Row blocks, dX and dK, both where numpy works on host views (a CPU: the bank, padding and dK's products)
+    and where it cannot (a GPU, oneDNN's blocked layout: MXNet's sparse product, nd.pad and nd.dot)."""
+    if not views:
+        monkeypatch.setattr(fast, 'host_view', lambda A: None)
+    rng = np.random.default_rng(sum(shape + kshape))
+    X, K = rng.standard_normal(shape), rng.standard_normal(kshape)
+    dY = rng.standard_normal((shape[0] - kshape[0] + 1, shape[1] - kshape[1] + 1))
+    Xn, Kn = nd.array(X, dtype='float64'), nd.array(K, dtype='float64')
+    Xn.attach_grad()
+    Kn.attach_grad()
+    with autograd.record():
+        Y = corr2d_fast(Xn, Kn, _method='blocks')
+    Y.backward(nd.array(dY, dtype='float64'))
+    tol = dict(rtol=1e-10, atol=1e-10)  # float64
+    np.testing.assert_allclose(Y.asnumpy(), scipy.signal.correlate2d(X, K, mode='valid'), **tol)
+    np.testing.assert_allclose(Kn.grad.asnumpy(), scipy.signal.correlate2d(X, dY, mode='valid'), **tol)
+    np.testing.assert_allclose(Xn.grad.asnumpy(), scipy.signal.convolve2d(dY, K, mode='full'), **tol)
+
+
 @settings(max_examples=60, deadline=None)
 @given(image_and_kernel(max_side=48), st.sampled_from(['direct', 'blocks', 'fft']))
 def test_each_path_against_scipy(XK, method):
@@ -219,7 +241,7 @@ def test_training_in_threads():
 
     def train(seed):
         try:
-            X = nd.array(np.random.default_rng(seed).standard_normal((200, 230)))
+            X = nd.array(np.random.default_rng(seed).standard_normal((200, 340)))
             Y = corr2d_fast(X, true_K)
             X.attach_grad()  # the backward computes dX as well: it waits on MXNet's engine in every thread
             layer = Conv2D((3, 3), corr=corr2d_fast)
@@ -234,7 +256,7 @@ def test_training_in_threads():
         except Exception as e:  # noqa: BLE001 - reported below
             results[seed] = e
 
-    assert fast._plan(198, 228, 3, 3) == 'blocks'
+    assert fast._plan(198, 338, 3, 3) == 'blocks'
     threads = [threading.Thread(target=train, args=(seed,), daemon=True) for seed in range(4)]
     for t in threads:
         t.start()
