@@ -234,6 +234,7 @@ def test_two_live_graphs(shape, method):
                                    rtol=1e-4, atol=3e-2)
 
 
+@pytest.mark.slow  # four threads training on row-block-sized images
 def test_training_in_threads():
     """Four threads train the chapter's Conv2D with corr2d_fast at once (row-block path), X's gradient too."""
     true_K = nd.array([[1, -1, 0.5], [0, 2, 1], [1, 1, -1]])
