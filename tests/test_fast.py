@@ -30,6 +30,7 @@ def image_and_kernel(draw, max_side=24):
     return rng.standard_normal((n_h, n_w)), rng.standard_normal((k_h, k_w))
 
 
+@pytest.mark.slow  # 60 random shapes, with gradients
 @settings(max_examples=60, deadline=None)
 @given(image_and_kernel())
 def test_against_scipy(XK):
@@ -63,6 +64,7 @@ def test_row_blocks_with_and_without_host_views(monkeypatch, shape, kshape, view
     np.testing.assert_allclose(Xn.grad.asnumpy(), scipy.signal.convolve2d(dY, K, mode='full'), **tol)
 
 
+@pytest.mark.slow  # 60 random shapes, with gradients
 @settings(max_examples=60, deadline=None)
 @given(image_and_kernel(max_side=48), st.sampled_from(['direct', 'blocks', 'fft']))
 def test_each_path_against_scipy(XK, method):
@@ -120,6 +122,7 @@ def test_gradient_of_one_input_alone_and_accumulated(shape, which):
                                    **TOL)
 
 
+@pytest.mark.slow  # big images
 def test_agrees_with_nd_convolution_on_large_odd_shapes():
     rng = np.random.default_rng(6)
     for shape, kshape in [((257, 263), (11, 11)), ((131, 301), (5, 31)), ((200, 190), (31, 31))]:  # 31x31: FFT
@@ -197,6 +200,7 @@ def test_nan_and_inf_on_the_direct_path(case):
                                 scipy.signal.correlate2d(X, K, mode='valid'))
 
 
+@pytest.mark.slow  # big images
 def test_one_nan_pixel_in_a_large_image():
     """The issue's case: one NaN in 512x512 with 3x3 is 9 NaN outputs (the phase rewrite gave 64)."""
     rng = np.random.default_rng(9)

@@ -55,6 +55,7 @@ def _mknod(path, minor):
 
 # What is not a regular file is written through
 
+@pytest.mark.slow  # three trainings and a plot
 def test_device_nodes_are_written_through_never_replaced(script, tmp_path):
     """A node made here (never the machine's /dev/null): 1,3 is null, 1,7 is full."""
     _mknod(tmp_path / 'null', 3)

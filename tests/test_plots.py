@@ -70,6 +70,7 @@ def test_heatmap_scale_ignores_inf():
 
 @pytest.mark.parametrize('ext, head, tail', [('png', PNG, b'IEND\xaeB`\x82'), ('pdf', b'%PDF-', b'%%EOF'),
                                              ('svg', b'<?xml', b'</svg>')])
+@pytest.mark.slow  # trains, then renders a file
 def test_plot_format_follows_the_extension(script, tmp_path, ext, head, tail):
     path = tmp_path / ('edges.' + ext.upper())
     res = script('edge_detection.py', '--plot', str(path))
@@ -78,6 +79,7 @@ def test_plot_format_follows_the_extension(script, tmp_path, ext, head, tail):
     assert data.startswith(head) and data.rstrip().endswith(tail)
 
 
+@pytest.mark.slow  # trains, then renders a file
 def test_a_dot_pdf_name_is_a_pdf(script, tmp_path):
     res = script('learn_kernel.py', '--iters', '2', '--plot', str(tmp_path / '.pdf'))
     assert res.code == 0, res.err
