@@ -93,13 +93,16 @@ import mxnet as mx
 import numpy as np
 from mxnet import autograd, nd
 
-from ._arrays import correlation, host_view, view
+from ._arrays import correlation, host_view, rows, view
 
-_slice_assign = nd._internal._slice_assign  # the operator behind NDArray.__setitem__ with slices
+_slice_assign = nd._internal._slice_assign  # the operators behind NDArray.__setitem__ with slices
+_slice_assign_scalar = nd._internal._slice_assign_scalar
 
 __all__ = ['corr2d_fast', 'convolve2d']
 
-_BLOCK = 16                   # s: output columns per row block (the number of filters)
+_SMALL_TAPS = 9               # kernels of up to 9 taps (3x3) take blocks of _TALL_BLOCK = (8, 1), larger
+_TALL_BLOCK = (8, 1)          # ones _SQUARE_BLOCK: (b_h, b_w) output rows and columns per block, b_h b_w
+_SQUARE_BLOCK = (4, 4)        # filters (see _block_shape)
 _DIRECT_MAX_TAPS = 25         # kernels up to 5x5 ...
 _DIRECT_MAX_PIXELS = 1 << 16  # ... on outputs up to this size (256x256) take the direct path
 _FFT_MIN_TAPS = 400           # kernels of 20x20 taps and more take the FFT path (with scipy)
@@ -187,19 +190,38 @@ def _plan(o_h, o_w, k_h, k_w):
     """The path for an output of (o_h, o_w) and a (k_h, k_w) kernel: 'direct', 'blocks' or 'fft'."""
     if _fft_for(k_h, k_w):
         return 'fft'
-    if o_w < 2 * _BLOCK or (k_h * k_w <= _DIRECT_MAX_TAPS and o_h * o_w <= _DIRECT_MAX_PIXELS):
+    b_h, b_w = _block_shape(k_h, k_w)
+    if o_h < 2 * b_h or o_w < 2 * b_w or (k_h * k_w <= _DIRECT_MAX_TAPS and o_h * o_w <= _DIRECT_MAX_PIXELS):
         return 'direct'
     return 'blocks'
+
+
+def _block_shape(k_h, k_w, o_h=None, o_w=None):
+    """(b_h, b_w), the output rows and columns of a block for a (k_h, k_w) kernel, at most half of (o_h, o_w).
+
+    Filter (i, j) of the bank is K shifted i rows down and j columns right
+    in a window of (b_h + k_h - 1, b_w + k_w - 1): each output costs that
+    window's products, zeros included. 8 x 1 costs 30 products for 3x3 and
+    one transpose to put the rows in place; 4 x 4 costs 64 for 5x5 (8 x 1:
+    60, 16 x 1: 100) and 324 for 15x15 (16 x 1: 450) but two transposes, and
+    oneDNN runs 16 filters near its best. (1040x1040 here: 3x3 1.6 ms with
+    8 x 1; 5x5 2.0 ms with 4 x 4 against 3.0 with 8 x 1; 15x15 9.6 against
+    12.9 with 16 x 1.)
+    """
+    b_h, b_w = _TALL_BLOCK if k_h * k_w <= _SMALL_TAPS else _SQUARE_BLOCK
+    if o_h is not None:
+        b_h, b_w = min(b_h, max(1, o_h // 2)), min(b_w, max(1, o_w // 2))
+    return b_h, b_w
 
 
 def _corr2d(X, K, method=None, check_finite=True, full=False, out=None):
     """corr2d of float X and K (legacy NDArrays) by ``method``, or by the path ``_plan`` picks.
 
-    With ``check_finite``, the row-block and FFT results are checked and, if X
-    or K holds NaN or Inf, computed again by ``_corr2d_nonfinite``; without,
-    the result is returned as it is (for input known to be finite).
-    ``full`` pads X with k - 1 zeros on every side (for the gradient in X),
-    and ``out``, outside recording, receives the result.
+    With ``check_finite``, a row-block or FFT result that is not all finite
+    is computed again by ``_corr2d_nonfinite`` (X or K held NaN or Inf, or a
+    sum overflowed); without, it is returned as it is (for input known to be
+    finite). ``full`` pads X with k - 1 zeros on every side (for the gradient
+    in X), and ``out``, outside recording, receives the result.
     """
     (n_h, n_w), (k_h, k_w) = X.shape, K.shape
     if k_h * k_w == 1:
@@ -217,64 +239,44 @@ def _corr2d(X, K, method=None, check_finite=True, full=False, out=None):
         # channel, stride s): this custom operator gives the gradients by two
         # more correlations (see _Corr2dOp).
         return nd.Custom(X, K, op_type=_CORR2D_OP, method=str(method))
-    if path == 'blocks':
-        views = check_finite and _host_views(X, K)  # on a CPU: numpy views of X and K, no copy
-        total = _total(X, K) if check_finite and not views else None  # elsewhere: one scalar, queued first
-        k = views[1] if views else None
-        if full:  # oneDNN's strided Convolution runs ~4x slower when it pads: pad first, on the right up to
-            # whole blocks (e more columns: no tail to add, 6 operators fewer), and drop those columns
-            e = -o_w % min(_BLOCK, max(1, o_w // 2))
-            Y = _row_blocks(_padded(X, (p_h, p_h), (p_w, p_w + e)), K, None if e else out, k)
-            Y = nd.slice_axis(Y, axis=1, begin=0, end=o_w, out=out) if e else Y
-        else:
-            Y = _row_blocks(X, K, out, k)  # queued: MXNet convolves while this thread checks
-        if not check_finite or (all(np.isfinite(v).all() for v in views) if views
-                                else np.isfinite(total.asscalar())):
-            return Y
-    else:
-        x, k = X.asnumpy(), K.asnumpy()  # scipy.fft works on the host
-        if not check_finite or (np.isfinite(x).all() and np.isfinite(k).all()):
-            return _to_mx(_fft_corr(x, k, full), X, out)
-    # X or K is not all finite: redo it exactly.
-    if full:
-        X = _padded(X, (p_h, p_h), (p_w, p_w))
-    Y = _corr2d_nonfinite(X, K, (p_h, p_w))
+    Y = (_blocks if path == 'blocks' else _fft_corr)(X, K, (p_h, p_w))
+    if check_finite and not _finite(Y):  # X or K is not all finite (or a sum overflowed): redo it exactly
+        Y = _corr2d_nonfinite(_padded(X, (p_h, p_h), (p_w, p_w)) if full else X, K, (p_h, p_w))
+    # Written into out by a copy: a transpose from oneDNN's blocked layout into out would take a
+    # buffer of its own from malloc each call (page faults), not from MXNet's pool.
     return Y if out is None else Y.copyto(out)
 
 
 def _padded(X, rows, cols):
     """X with rows = (above, below) zero rows and cols = (left, right) zero columns.
 
-    On the CPU numpy pads X's host view into an array that MXNet then reads
-    in place: about 10x faster than ``nd.pad`` (0.3 ms against 3-4 ms on
-    1024x1024), and no data leaves the host. Elsewhere ``nd.pad``.
+    An empty array, X assigned into it and zeros into the borders: one pass
+    over the image (``nd.pad`` is ~4x slower), in memory from MXNet's pool
+    (a fresh numpy array of 16 MB costs ~9 ms of page faults here, each call).
     """
     (n_h, n_w), (a, b), (c, d) = X.shape, rows, cols
-    x = host_view(X) if X.context == _CPU else None
-    if x is None:
-        return view(nd.pad(view(X, (1, 1, n_h, n_w)), mode='constant', pad_width=(0, 0, 0, 0, a, b, c, d)),
-                    (n_h + a + b, n_w + c + d))
-    z = np.empty((n_h + a + b, n_w + c + d), x.dtype)
-    z[:a], z[a + n_h:], z[a:a + n_h, :c], z[a:a + n_h, c + n_w:] = 0, 0, 0, 0
-    z[a:a + n_h, c:c + n_w] = x
-    return nd.from_numpy(z, zero_copy=True)
+    H, W = n_h + a + b, n_w + c + d
+    Z = nd.empty((H, W), ctx=X.context, dtype=X.dtype)
+    _slice_assign(Z, X, begin=(a, c), end=(a + n_h, c + n_w), out=Z)
+    for begin, end in (((0, 0), (a, W)), ((a + n_h, 0), (H, W)), ((a, 0), (a + n_h, c)), ((a, c + n_w), (a + n_h, W))):
+        if begin[0] < end[0] and begin[1] < end[1]:
+            _slice_assign_scalar(Z, scalar=0.0, begin=begin, end=end, out=Z)
+    return Z
 
 
-def _host_views(X, K):
-    """Zero-copy numpy views of X and K (see ``host_view``), or None if either has none."""
-    views = host_view(X), host_view(K)
-    return None if views[0] is None or views[1] is None else views
+def _finite(Y):
+    """Whether Y holds no NaN and no Inf, read where Y is, with one number per row reaching the host.
 
-
-def _total(X, K):
-    """sum(X) + sum(K) as a (1,) NDArray, queued in MXNet: NaN or Inf if X or K holds one.
-
-    X's row sums by a matrix-vector product (``nd.sum`` is much slower), then
-    their sum. A sum that overflows reads as not finite: the caller then
+    On a CPU numpy reads Y in place (a DLPack view): Y's row sums by one
+    matrix-vector product (``isfinite(Y).all()`` would write a mask as large
+    as Y), NaN or Inf wherever a row holds one. Elsewhere the same product in
+    MXNet. A row sum that overflows reads as not finite: the caller then
     computes exactly, which costs time, never correctness.
     """
-    ones = nd.ones((X.shape[1], 1), ctx=X.context, dtype=X.dtype)
-    return nd.sum(nd.dot(X, ones)) + nd.sum(K)
+    y = host_view(Y) if Y.context == _CPU else None
+    if y is None:
+        return bool(np.isfinite(nd.dot(Y, nd.ones((Y.shape[1], 1), ctx=Y.context, dtype=Y.dtype)).asnumpy()).all())
+    return bool(np.isfinite(y.dot(np.ones(y.shape[1], y.dtype))).all())
 
 
 _CORR2D_OP = 'd2l_conv_corr2d'
@@ -315,7 +317,7 @@ class _Corr2dOp(mx.operator.CustomOp):
             self.assign(in_grad[0], req[0], _corr2d(dY, nd.reverse(K, axis=(0, 1)), self.method, full=True))
         if req[1] != 'null':
             if self.method == 'fft' or (self.method is None and _fft_for(k_h, k_w)):
-                dK = _to_mx(_fft_corr(X.asnumpy(), dY.asnumpy(), False), X, None)
+                dK = _fft_corr(X, dY)
             else:
                 dK = _kernel_grad(X, dY, k_h, k_w)
             if not np.isfinite(nd.sum(dK).asscalar()):  # flat views and FFT spread NaN and Inf: redo exactly
@@ -355,111 +357,124 @@ def _kernel_grad(X, dY, k_h, k_w):
     ``_DK_CHUNK``, with flat slices of the first axis (no copy).
     """
     (n_h, n_w), o_h = X.shape, dY.shape[0]
-    x, dy = (host_view(X), host_view(dY)) if X.context == _CPU else (None, None)
-    chunk = _DK_CHUNK if x is None or dy is None else _DK_HOST_CHUNK
-    rows = max(1, chunk // n_w)                                          # rows of dY per chunk
-    if x is None or dy is None:
-        Xf, dot = view(X, (n_h * n_w,)), nd.dot
-        Df = view(_padded(dY, (0, 0), (0, k_w - 1)), (o_h * n_w,))       # dY's rows padded to n_w, flat
+    D = _padded(dY, (0, 0), (0, k_w - 1))                                # dY's rows padded to n_w
+    x, d = (host_view(X), host_view(D)) if X.context == _CPU else (None, None)
+    if x is None or d is None:
+        Xf, Df, dot, chunk = view(X, (n_h * n_w,)), view(D, (o_h * n_w,)), nd.dot, _DK_CHUNK
     else:
-        d = np.empty((o_h, n_w), dy.dtype)
-        d[:, n_w - k_w + 1:], d[:, :n_w - k_w + 1] = 0, dy
-        Xf, Df, dot = x.reshape(-1), d.reshape(-1), np.dot
+        Xf, Df, dot, chunk = x.reshape(-1), d.reshape(-1), np.dot, _DK_HOST_CHUNK
+    per_chunk = max(1, chunk // n_w)                                     # rows of dY per chunk
     taps = []
-    for top in range(0, o_h, rows):
-        m = min(rows, o_h - top)
+    for top in range(0, o_h, per_chunk):
+        m = min(per_chunk, o_h - top)
         start, length = top * n_w, m * n_w - (k_w - 1)                   # the last window ends inside X
         d = Df[start:start + length]                                     # (length,)
         taps += [dot(Xf[start + a * n_w + b:start + a * n_w + b + length], d)
                  for a in range(k_h) for b in range(k_w)]                # k_h k_w of (1,) or scalars
-    if x is None or dy is None:
+    if x is None or d is None:
         return nd.concat(*taps, dim=0).reshape((-1, k_h * k_w)).sum(axis=0).reshape((k_h, k_w))
     dK = np.array(taps, x.dtype).reshape((-1, k_h * k_w)).sum(axis=0).reshape((k_h, k_w))
     return nd.from_numpy(dK, zero_copy=True)
 
 
-def _row_blocks(X, K, out, k=None):
-    """corr2d(X, K) on the row-block path (outside recording; see the module docstring).
+def _blocks(X, K, pad=(0, 0)):
+    """corr2d of X, padded by ``pad`` zeros on every side, with K, on the block path (outside recording).
 
-    X is (n_h, n_w), K (k_h, k_w), Y (o_h, o_w) = (n_h - k_h + 1, n_w - k_w + 1).
-    o_w = q s + r, with s = ``_BLOCK`` (fewer on outputs narrower than
-    2 ``_BLOCK``, reached only by ``_method``). k is K's host view, if it has
-    one (see ``_bank``).
+    With (o_h, o_w) the output's shape and (b_h, b_w) the block's
+    (``_block_shape``), one strided ``Convolution`` with the b_h b_w filters
+    of ``_bank`` computes y[0, i b_w + j, c, d] = Y[c b_h + i, d b_w + j], and
+    transposes put Y's entries in place. Padding is done here, before the
+    convolution: oneDNN's strided Convolution runs ~4x slower padding by itself.
+    """
+    (n_h, n_w), (k_h, k_w), (p_h, p_w) = X.shape, K.shape, pad
+    o_h, o_w = n_h + 2 * p_h - k_h + 1, n_w + 2 * p_w - k_w + 1
+    b_h, b_w = _block_shape(k_h, k_w, o_h, o_w)
+    if b_w == 1:
+        return _tall_blocks(_padded(X, (p_h, p_h), (p_w, p_w)) if p_h or p_w else X, K, b_h)
+    e_h, e_w = -o_h % b_h, -o_w % b_w                                    # zeros that make whole blocks
+    if p_h or p_w or e_h or e_w:
+        X = _padded(X, (p_h, p_h + e_h), (p_w, p_w + e_w))
+    q_h, q_w = (o_h + e_h) // b_h, (o_w + e_w) // b_w
+    y = nd.Convolution(data=view(X, (1, 1) + X.shape), weight=_bank(K, b_h, b_w),
+                       kernel=(b_h + k_h - 1, b_w + k_w - 1), stride=(b_h, b_w), num_filter=b_h * b_w,
+                       no_bias=True)                                     # (1, b_h b_w, q_h, q_w)
+    z = view(nd.transpose(y, axes=(0, 2, 3, 1)), (q_h, q_w, b_h, b_w))
+    Y = view(nd.transpose(z, axes=(0, 2, 1, 3)), (o_h + e_h, o_w + e_w))
+    return nd.slice(Y, begin=(0, 0), end=(o_h, o_w)) if e_h or e_w else Y
+
+
+def _tall_blocks(X, K, s):
+    """corr2d(X, K) by blocks of s rows and one column: filter j is K shifted j rows down.
+
+    y[0, j, c] = Y[c s + j] is one transpose from Y's rows. With o_h = q s + r,
+    the last r rows come from the same filters on X's last s + k_h - 1 rows
+    (Y's last s rows, of which r are new), and one copy puts the parts together.
     """
     (n_h, n_w), (k_h, k_w) = X.shape, K.shape
     o_h, o_w = n_h - k_h + 1, n_w - k_w + 1
-    s = min(_BLOCK, max(1, o_w // 2))
-    q, r, w = o_w // s, o_w % s, s + k_w - 1                             # blocks per row, left over, filter width
-    x = view(X, (1, 1, n_h, n_w))                                        # (1, 1, n_h, n_w), a view
-    bank = _bank(K, s, k)                                                # (s, 1, k_h, w): bank[j, 0, :, j:j+k_w] = K
-    y = nd.Convolution(data=x, weight=bank, kernel=(k_h, w), stride=(1, s), num_filter=s,
-                       no_bias=True)                                     # (1, s, o_h, q): y[0, j, i, b] = Y[i, b s + j]
+    q, r, h = o_h // s, o_h % s, s + k_h - 1                            # blocks, rows left over, filter height
+    bank = _bank(K, s, 1)                                                # (s, 1, h, k_w): bank[j, 0, j:j+k_h] = K
+    y = nd.Convolution(data=view(X, (1, 1, n_h, n_w)), weight=bank, kernel=(h, k_w), stride=(s, 1),
+                       num_filter=s, no_bias=True)                       # (1, s, q, o_w)
+    Y = view(nd.transpose(y, axes=(0, 2, 1, 3)), (q * s, o_w))         # (1, q, s, o_w): Y's rows in order
     if r == 0:
-        if out is None:
-            return view(nd.transpose(y, axes=(0, 2, 3, 1)), (o_h, o_w))    # (o_h, q s)
-        nd.transpose(y, axes=(0, 2, 3, 1), out=view(out, (1, o_h, q, s)))
-        return out
-    Y = view(nd.transpose(y, axes=(0, 2, 3, 1)), (o_h, q * s))           # (o_h, q s)
-    tail = nd.slice_axis(x, axis=3, begin=n_w - w, end=None)             # (1, 1, n_h, w): what Y[:, o_w - s:] reads
-    t = nd.Convolution(data=tail, weight=bank, kernel=(k_h, w), num_filter=s,
-                       no_bias=True)                                     # (1, s, o_h, 1): Y[:, o_w - s:]
-    t = nd.slice_axis(t, axis=1, begin=s - r, end=None)                  # (1, r, o_h, 1): Y[:, o_w - r:]
-    t = view(nd.transpose(t, axes=(0, 2, 3, 1)), (o_h, r))               # (o_h, r)
-    if out is None:
-        out = nd.empty((o_h, o_w), ctx=X.context, dtype=X.dtype)
-    # Two slice assignments (what out[:, a:b] = ... runs, less 50 us of Python indexing):
-    # concat along axis 1 is 10x slower on large images.
-    _slice_assign(out, Y, begin=(0, 0), end=(o_h, q * s), out=out)
-    _slice_assign(out, t, begin=(0, q * s), end=(o_h, o_w), out=out)
-    return out                                                           # (o_h, o_w)
+        return Y
+    t = nd.Convolution(data=view(rows(X, n_h - h, n_h), (1, 1, h, n_w)), weight=bank, kernel=(h, k_w),
+                       num_filter=s, no_bias=True)                       # (1, s, 1, o_w): Y[o_h - s:]
+    t = view(nd.slice_axis(t, axis=1, begin=s - r, end=s), (r, o_w))   # Y[q s:]
+    return nd.concat(Y, t, dim=0)                                        # (o_h, o_w)
 
 
-def _bank(K, s, k=None):
-    """The s filters of the row-block path, (s, 1, k_h, s + k_w - 1), no shared graph.
+def _bank(K, b_h, b_w):
+    """The b_h b_w filters of the block path, (b_h b_w, 1, b_h + k_h - 1, b_w + k_w - 1), made per call.
 
-    From k, K's host view (a CPU), numpy places K's entries (``_bank_index``)
-    in an array that MXNet then reads in place: no operator, so nothing for the
-    convolution to wait on. Elsewhere one sparse product does it (``_bank_matrix``).
+    On a CPU numpy places K's entries, read in place (a DLPack view), by
+    ``_bank_index`` in an array that MXNet then reads in place: no operator,
+    so nothing for the convolution to wait on, and no graph shared between
+    threads. Elsewhere one sparse product does it (``_bank_matrix``).
     """
     k_h, k_w = K.shape
-    shape = (s, 1, k_h, s + k_w - 1)
-    if k is not None and K.context == _CPU:
-        bank = np.concatenate((k.reshape(-1), np.zeros(1, k.dtype))).take(_bank_index(k_h, k_w, s))
+    shape = (b_h * b_w, 1, b_h + k_h - 1, b_w + k_w - 1)
+    k = host_view(K) if K.context == _CPU else None
+    if k is not None:
+        bank = np.concatenate((k.reshape(-1), np.zeros(1, k.dtype))).take(_bank_index(k_h, k_w, b_h, b_w))
         return nd.from_numpy(bank.reshape(shape), zero_copy=True)
-    bank = nd.sparse.dot(_bank_matrix(k_h, k_w, s, K.context, np.dtype(K.dtype).name), view(K, (k_h * k_w, 1)))
+    bank = nd.sparse.dot(_bank_matrix(k_h, k_w, b_h, b_w, K.context, np.dtype(K.dtype).name),
+                         view(K, (k_h * k_w, 1)))
     return view(bank, shape)
 
 
-@functools.lru_cache(maxsize=64)
-def _bank_index(k_h, k_w, s):
-    """For each entry of the filter bank, the index of the K entry it copies, or k_h k_w (a zero).
+def _bank_source(k_h, k_w, b_h, b_w):
+    """For each entry of the filter bank, flat, the index of the K entry it copies, or -1 (a zero).
 
-    Filter j is K shifted j columns right in a window of width w = s + k_w - 1.
-    Never written after it is made (read-only), so any thread may read it.
+    Filter i b_w + j is K shifted i rows down and j columns right in a window
+    of (b_h + k_h - 1, b_w + k_w - 1).
     """
-    w = s + k_w - 1
-    index = np.full((s, k_h, w), k_h * k_w)
-    for j in range(s):
-        index[j, :, j:j + k_w] = np.arange(k_h * k_w).reshape((k_h, k_w))
-    index = index.reshape(-1)
+    source = np.full((b_h, b_w, b_h + k_h - 1, b_w + k_w - 1), -1)
+    for i in range(b_h):
+        for j in range(b_w):
+            source[i, j, i:i + k_h, j:j + k_w] = np.arange(k_h * k_w).reshape((k_h, k_w))
+    return source.reshape(-1)
+
+
+@functools.lru_cache(maxsize=64)
+def _bank_index(k_h, k_w, b_h, b_w):
+    """``_bank_source`` with k_h k_w (an appended zero) for -1; read-only, so any thread may read it."""
+    index = _bank_source(k_h, k_w, b_h, b_w)
+    index[index < 0] = k_h * k_w
     index.flags.writeable = False
     return index
 
 
 @functools.lru_cache(maxsize=64)
-def _bank_matrix(k_h, k_w, s, ctx, dtype):
-    """The 0/1 CSR matrix (s k_h w, k_h k_w) whose product with K's entries is the filter bank.
+def _bank_matrix(k_h, k_w, b_h, b_w, ctx, dtype):
+    """The 0/1 CSR matrix (size of the bank, k_h k_w) whose product with K's entries is the filter bank.
 
-    Filter j is K shifted j columns right in a window of width w = s + k_w - 1,
-    zeros elsewhere: each row holds at most one 1, at the K entry it copies.
-    Kept per kernel shape, block, context and dtype; never written after it is
-    made (MXNet reads one array from any number of threads safely).
+    Each row holds at most one 1, at the K entry it copies (``_bank_source``).
+    Kept per kernel and block shape, context and dtype; never written after
+    it is made (MXNet reads one array from any number of threads safely).
     """
-    w = s + k_w - 1
-    source = np.full((s, k_h, w), -1)
-    for j in range(s):
-        source[j, :, j:j + k_w] = np.arange(k_h * k_w).reshape((k_h, k_w))
-    source = source.reshape(-1)
+    source = _bank_source(k_h, k_w, b_h, b_w)
     taken = source >= 0
     indptr = np.concatenate([[0], np.cumsum(taken)])
     return nd.sparse.csr_matrix((np.ones(taken.sum(), dtype), source[taken], indptr),
@@ -481,36 +496,53 @@ def _scipy_fft():
     return scipy.fft
 
 
-def _fft_corr(x, k, full):
-    """corr2d(x, k) of numpy arrays by real FFTs, for kernels of ``_FFT_MIN_TAPS`` taps or more.
+def _fft_corr(X, K, pad=(0, 0), out=None):
+    """corr2d(X, K) by real FFTs (``scipy.fft``), for kernels of ``_FFT_MIN_TAPS`` taps or more.
 
     The correlation is the convolution with K flipped. Valid outputs need
-    transforms only as long as X (the circular wrap-around reaches just the
-    first k - 1 rows and columns, which are dropped); full ones n + k - 1.
-    scipy.fft keeps float32 in single precision and uses every core.
+    transforms only as long as X: the circular wrap-around reaches just the
+    first k - 1 rows and columns, which are dropped. K's transform starts
+    with its k_h rows only (the other rows are zeros). scipy.fft keeps
+    float32 in single precision and uses every core. On a CPU numpy reads X
+    and K in place and MXNet reads the result in place; elsewhere they are
+    copied to the host and back.
     """
     fft = _scipy_fft()
-    # Scale both to a largest |entry| in [0.5, 1) by powers of two (exact), so that
-    # no transform or spectral product overflows; scaled back by ldexp at the end.
-    e_x = int(np.frexp(np.abs(x).max())[1]) if x.any() else 0
-    e_k = int(np.frexp(np.abs(k).max())[1]) if k.any() else 0
-    x, k = np.ldexp(x, -e_x).astype(x.dtype), np.ldexp(k, -e_k).astype(k.dtype)
-    (n_h, n_w), (k_h, k_w) = x.shape, k.shape
-    f_h, f_w = (n_h + k_h - 1, n_w + k_w - 1) if full else (n_h, n_w)
-    size = (fft.next_fast_len(f_h, real=True), fft.next_fast_len(f_w, real=True))
-    z = fft.irfft2(fft.rfft2(x, size, workers=-1) * fft.rfft2(k[::-1, ::-1], size, workers=-1), size,
-                   workers=-1)                                           # size: full convolution, wrapped
-    y = z[:f_h, :f_w] if full else z[k_h - 1:n_h, k_w - 1:n_w]           # (o_h, o_w)
-    with np.errstate(over='ignore'):
-        return np.ldexp(y, e_x + e_k).astype(y.dtype)                   # inf where the true value overflows
-
-
-def _to_mx(y, like, out):
-    """The numpy array y as an NDArray on ``like``'s context and dtype, in ``out`` if given."""
+    if pad != (0, 0):
+        X = _padded(X, (pad[0], pad[0]), (pad[1], pad[1]))
+    x, k = (host_view(A) if A.context == _CPU else None for A in (X, K))
+    x, k = X.asnumpy() if x is None else x, K.asnumpy() if k is None else k
+    (n_h, n_w), (k_h, k_w), dtype = x.shape, k.shape, x.dtype
+    # Scale K to a largest |entry| in [0.5, 1), and X too if its largest is beyond 2**+-64, by powers of
+    # two (exact), so that no transform or spectral product overflows; scaled back at the end.
+    e_x, e_k = (int(np.frexp(max(a.max(), -a.min()))[1]) for a in (x, k))  # frexp(0), frexp(nan): exponent 0
+    e_x = e_x if abs(e_x) > 64 else 0
+    x, k = _times_pow2(x, -e_x) if e_x else x, _times_pow2(k[::-1, ::-1], -e_k)
+    size = (fft.next_fast_len(n_h, real=True), fft.next_fast_len(n_w, real=True))
+    with np.errstate(invalid='ignore', over='ignore'):  # NaN and Inf in X or K: Y is not finite, then redone
+        k_hat = fft.fft(fft.rfft(k, size[1], axis=1, workers=-1), size[0], axis=0, workers=-1)  # rfft2(k, size)
+        z = fft.irfft2(fft.rfft2(x, size, workers=-1) * k_hat, size, workers=-1, overwrite_x=True)
+    y = np.empty((n_h - k_h + 1, n_w - k_w + 1), dtype)                # z wrapped: Y is z[k_h-1:n_h, k_w-1:n_w]
+    _times_pow2(z[k_h - 1:n_h, k_w - 1:n_w], e_x + e_k, out=y)         # inf where the true value overflows
+    if X.context == _CPU and out is None:
+        return nd.from_numpy(y, zero_copy=True)
     if out is None:
-        return nd.array(y, ctx=like.context, dtype=like.dtype)
+        return nd.array(y, ctx=X.context, dtype=X.dtype)
     out[:] = y
     return out
+
+
+def _times_pow2(a, e, out=None):
+    """a times 2**e (exact unless it over- or underflows), in out if given; a power of two is a multiply
+    where it is a normal number of a's dtype (``np.ldexp`` is ~20x slower on float32)."""
+    info = np.finfo(a.dtype)
+    with np.errstate(over='ignore', under='ignore'):
+        if info.minexp <= e <= info.maxexp - 1:
+            return np.multiply(a, a.dtype.type(2.0 ** e), out=out)
+        if out is None:
+            return np.ldexp(a, e).astype(a.dtype)
+        out[...] = np.ldexp(a, e)
+        return out
 
 
 def _corr2d_nonfinite(X, K, pad=(0, 0)):

@@ -42,11 +42,14 @@ def test_against_scipy(XK):
     np.testing.assert_allclose(convolve2d(Xn, Kn).asnumpy(), scipy.signal.convolve2d(X, K, mode='valid'), **TOL)
 
 
-@pytest.mark.parametrize('shape, kshape', [((40, 70), (3, 3)), ((37, 50), (2, 5)), ((300, 333), (4, 3))])
+@pytest.mark.parametrize('shape, kshape', [
+    ((40, 70), (3, 3)), ((42, 70), (3, 3)),  # blocks of 8 x 1: 38 rows (6 left over), 40 rows (none)
+    ((37, 50), (2, 5)), ((42, 46), (7, 7)), ((300, 333), (4, 3)),  # 4 x 4: padded to whole blocks, or not
+])
 @pytest.mark.parametrize('views', [True, False])
 def test_row_blocks_with_and_without_host_views(monkeypatch, shape, kshape, views):
-    """Row blocks, dX and dK, both where numpy works on host views (a CPU: the bank, padding and dK's products)
-    and where it cannot (a GPU, oneDNN's blocked layout: MXNet's sparse product, nd.pad and nd.dot)."""
+    """Blocks, dX and dK, both where numpy works on host views (a CPU: the bank, dK's products, the finite
+    check) and where it cannot (a GPU: MXNet's sparse product, nd.dot, an MXNet reduction)."""
     if not views:
         monkeypatch.setattr(fast, 'host_view', lambda A: None)
     rng = np.random.default_rng(sum(shape + kshape))
@@ -68,7 +71,7 @@ def test_row_blocks_with_and_without_host_views(monkeypatch, shape, kshape, view
 @settings(max_examples=60, deadline=None)
 @given(image_and_kernel(max_side=48), st.sampled_from(['direct', 'blocks', 'fft']))
 def test_each_path_against_scipy(XK, method):
-    """Forward and both gradients by each path; row blocks of 1 to 16 columns and every remainder r = o_w mod s."""
+    """Forward and both gradients by each path; blocks of 1 to 8 rows or 4 x 4, and every remainder."""
     X, K = XK
     Xn, Kn = nd.array(X, dtype='float64'), nd.array(K, dtype='float64')
     Xn.attach_grad()
@@ -149,11 +152,13 @@ def _special(case, X, K):
         K[0, 0], K[1, 2] = -np.inf, np.nan
     elif case == 'inf in K and X':
         K[2, 0], X[10, 10], X[12, 30] = np.inf, -np.inf, np.inf
+    elif case == 'nan in the last pixel':  # in one window only: blocks left over, or padded to whole blocks
+        X[-1, -1] = np.nan
     return X, K
 
 
 SPECIAL = ['nan in X', '+inf and -inf in X', 'inf in X, a zero in K', 'inf in K', '-inf and nan in K',
-           'inf in K and X']
+           'inf in K and X', 'nan in the last pixel']
 
 
 def assert_special_values_equal(Y, ref):
@@ -166,12 +171,13 @@ def assert_special_values_equal(Y, ref):
 
 
 @pytest.mark.parametrize('case', SPECIAL)
-@pytest.mark.parametrize('method', [None, 'blocks', 'fft'])  # the natural path (row blocks here), FFT
-@pytest.mark.parametrize('shape', [(200, 203), (24, 33)])  # 'blocks': 16 columns, r = 9; 15 columns, r = 1
-def test_nan_and_inf_where_scipy_puts_them(case, method, shape):
+@pytest.mark.parametrize('method', [None, 'blocks', 'fft'])  # the natural path (blocks here but for 24x33), FFT
+@pytest.mark.parametrize('shape, kshape', [((200, 203), (3, 3)), ((24, 33), (3, 3)), ((43, 38), (5, 5))])
+def test_nan_and_inf_where_scipy_puts_them(case, method, shape, kshape):
+    """'blocks': 8 x 1, 6 rows left over; 8 x 1, none; 4 x 4, padded to whole blocks."""
     rng = np.random.default_rng(7)
     X, K = _special(case, rng.standard_normal(shape).astype(np.float32),
-                    rng.standard_normal((3, 3)).astype(np.float32))
+                    rng.standard_normal(kshape).astype(np.float32))
     ref = scipy.signal.correlate2d(X, K, mode='valid')
     Y = corr2d_fast(nd.array(X), nd.array(K), _method=method).asnumpy()
     Yc = convolve2d(nd.array(X), nd.array(K[::-1, ::-1].copy()), _method=method).asnumpy()
