@@ -139,6 +139,7 @@ def test_a_regular_file_under_dev_or_proc_is_replaced_not_appended(script, tmp_p
     assert os.listdir(str(tmp_path)) == ['k.params']
 
 
+@pytest.mark.slow  # draws a picture
 def test_a_regular_file_through_proc_self_cwd_is_replaced(script, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / 'k.png').write_bytes(b'an old picture')
