@@ -126,6 +126,7 @@ def test_everything_else_works_without_matplotlib(script, tmp_path, no_matplotli
     conv2d.load_parameters(str(tmp_path / 'k.params'))
     np.testing.assert_array_equal(conv2d.weight.data().reshape((1, 2)).asnumpy(), np.float32([[0.9895, -0.9873705]]))
     assert script('edge_detection.py').code == 0
+    from d2l_conv import plot  # noqa: F401 (it imports matplotlib only to draw: the quick subset never pays for it)
 
 
 @pytest.mark.slow
