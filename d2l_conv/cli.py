@@ -177,6 +177,7 @@ def import_plot(parser):
         import matplotlib
         if 'matplotlib.pyplot' not in sys.modules:
             matplotlib.use('agg')
+        import matplotlib.pyplot  # noqa: F401 (d2l_conv.plot imports it only when it draws; fail here, before training)
         from . import plot
     except ImportError as e:
         parser.error("--plot needs matplotlib (%s): pip install 'd2l_conv[plot]', or pip install matplotlib"

@@ -1,14 +1,24 @@
-"""Pictures of the chapter: heatmaps of X, Y and corr2d(X.T, K), the loss curve, the kernels."""
-import matplotlib.pyplot as plt  # without a display matplotlib picks Agg by itself
+"""Pictures of the chapter: heatmaps of X, Y and corr2d(X.T, K), the loss curve, the kernels.
+
+matplotlib.pyplot is imported by the functions that draw, not here: it costs ~0.3-0.8 s, which
+importing this module (pytest's --doctest-modules collects it) need not pay. Without a display
+matplotlib picks Agg by itself; the scripts choose Agg (d2l_conv.cli.import_plot).
+"""
 import numpy as np
 
 __all__ = ['show_heatmaps', 'plot_training']
 
 
-def _heatmap(ax, A, title):
+def _host_2d(A, title):
+    """``A`` as a numpy array, or a ValueError if it is not a non-empty 2-D array."""
     A = A.asnumpy() if hasattr(A, 'asnumpy') else np.asarray(A)
     if A.ndim != 2 or A.size == 0:
         raise ValueError('%s: a heatmap needs a non-empty 2-D array, got shape %s' % (title, A.shape))
+    return A
+
+
+def _heatmap(ax, A, title):
+    A = _host_2d(A, title)
     finite = np.abs(A[np.isfinite(A)])  # NaN and Inf are drawn at the ends of the scale
     lim = max(1.0, float(finite.max()) if finite.size else 1.0)  # symmetric: 0 is the neutral colour
     im = ax.imshow(A, cmap='coolwarm', vmin=-lim, vmax=lim)
@@ -39,6 +49,8 @@ def show_heatmaps(arrays, titles):
     if not arrays or len(arrays) != len(titles):
         raise ValueError('show_heatmaps needs one title per array, and at least one array; got %d arrays '
                          'and %d titles' % (len(arrays), len(titles)))
+    arrays = [_host_2d(A, title) for A, title in zip(arrays, titles)]  # refused before a figure is made
+    import matplotlib.pyplot as plt
     fig, axes = plt.subplots(1, len(arrays), figsize=(3.2 * len(arrays), 3), squeeze=False)
     for ax, A, title in zip(axes[0], arrays, titles):
         im = _heatmap(ax, A, title)
@@ -58,6 +70,7 @@ def plot_training(losses, learned, true):
     >>> fig.axes[1].images[0].get_array().tolist()
     [[0.8999999761581421, -0.800000011920929]]
     """
+    import matplotlib.pyplot as plt
     fig, (ax_loss, ax_learned, ax_true) = plt.subplots(
         1, 3, figsize=(10, 3), gridspec_kw={'width_ratios': [2, 1, 1]})
     ax_loss.semilogy(range(1, len(losses) + 1), losses, marker='o')

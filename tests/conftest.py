@@ -25,13 +25,17 @@ if settings is not None:
 
 
 SUBPROCESS_FIXTURES = {'run_python', 'run_script', 'shell'}
+PLOT_MODULE = os.path.join(ROOT, 'd2l_conv', 'plot.py')  # its doctests draw pictures
 
 
 def pytest_collection_modifyitems(items):
-    """``slow``, besides the tests marked so: the notebook's cells (nbval starts a kernel, which imports
-    mxnet) and every test that starts a Python through the fixtures below."""
+    """``slow`` (the criterion is pyproject.toml's ``markers`` text), besides the tests marked so: the
+    notebook's cells (nbval starts a kernel, which imports mxnet), every test that starts a Python through
+    the fixtures below, and d2l_conv/plot.py's doctests (they draw: importing matplotlib.pyplot alone costs
+    ~0.3-0.8 s, which the quick subset never pays)."""
     for item in items:
-        if item.path.suffix == '.ipynb' or SUBPROCESS_FIXTURES & set(getattr(item, 'fixturenames', ())):
+        if (item.path.suffix == '.ipynb' or SUBPROCESS_FIXTURES & set(getattr(item, 'fixturenames', ()))
+                or str(item.path) == PLOT_MODULE):
             item.add_marker(pytest.mark.slow)
 
 

@@ -8,6 +8,7 @@ import pytest
 
 import d2l_conv
 from d2l_conv import check_context, parse_ctx, try_all_gpus, try_gpu
+from d2l_conv import _mxnet_import
 from d2l_conv._mxnet_import import import_mxnet, missing_library_message
 
 pytestmark = pytest.mark.skipif(mx.context.num_gpus() > 0, reason='expects a machine without GPUs')
@@ -82,10 +83,10 @@ def test_learn_kernel_gpu_fails_cleanly(run_script):
 
 
 def test_train_kernel_on_missing_gpu_is_a_value_error():
-    from d2l_conv import edge_kernel, corr2d, stripe_image, train_kernel
+    from d2l_conv import edge_kernel, corr2d_fast, stripe_image, train_kernel
     X = stripe_image()
     with pytest.raises(ValueError, match='CPU-only build'):
-        train_kernel(X, corr2d(X, edge_kernel()), ctx=mx.gpu(0))
+        train_kernel(X, corr2d_fast(X, edge_kernel()), ctx=mx.gpu(0))
 
 
 @pytest.mark.slow
@@ -98,6 +99,19 @@ def test_missing_mxnet_is_a_clear_import_error():
     assert res.returncode == 1
     error = res.stderr.splitlines()[-1]
     assert error.startswith('ImportError: d2l_conv needs MXNet 1.9.1') and 'pip install --no-deps mxnet==1.9.1' in error
+
+
+@pytest.fixture(scope='module')
+def mxnet_distribution():
+    """The names of the installed mxnet distributions, as the messages write them (``mxnet`` here)."""
+    return _mxnet_import._mxnet_distribution()
+
+
+@pytest.fixture
+def distribution_read_once(monkeypatch, mxnet_distribution):
+    """Each message below names the installed mxnet distribution: reading every installed package's metadata
+    costs ~35 ms, so this module reads it once (the doctest of missing_library_message reads it afresh)."""
+    monkeypatch.setattr(_mxnet_import, '_mxnet_distribution', lambda: mxnet_distribution)
 
 
 @pytest.fixture
@@ -123,7 +137,7 @@ def failing_import(monkeypatch):
     (OSError('libcudnn.so.8: cannot open'), r'could not load libcudnn.so.8, which cuDNN 8 for CUDA 11'),
     (AttributeError("no attribute 'bool'"), r"does not import with numpy .*; pip install 'numpy<1.24'"),
 ])
-def test_import_mxnet_turns_each_failure_into_one_import_error(failing_import, error, words):
+def test_import_mxnet_turns_each_failure_into_one_import_error(failing_import, distribution_read_once, error, words):
     failing_import(error)
     with pytest.raises(ImportError, match=words):
         import_mxnet()
@@ -144,5 +158,5 @@ def test_with_the_hook_off_numpy_failure_says_unset(failing_import, monkeypatch)
     ('libgfortran.so.5: cannot open', r'^mxnet\S* could not load libgfortran.so.5 \(libgfortran.so.5: cannot open\)$'),
     ('something else', '^mxnet failed to load its native library: something else$'),
 ])
-def test_missing_library_names_the_library_and_its_provider(text, words):
+def test_missing_library_names_the_library_and_its_provider(distribution_read_once, text, words):
     assert re.search(words, missing_library_message(OSError(text)))

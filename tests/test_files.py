@@ -25,9 +25,18 @@ import pytest
 from mxnet.gluon import nn
 
 import d2l_conv
+from d2l_conv import commands
 from d2l_conv.files import STALE_AFTER, atomic_write, check_writable
 
 BOOK_KERNEL = np.array([[0.9895, -0.9873705]], np.float32)
+
+
+@pytest.fixture(autouse=True)
+def training_data_from_corr2d_fast(monkeypatch):
+    """The scripts run here (in-process) train only to have a file to write: their Y = corr2d(X, K) (In[6])
+    comes from corr2d_fast, the same array exactly (0/1 times +-1), not from the book's loop (~30 ms a call).
+    test_scripts.py and test_documented.py run the book's loop."""
+    monkeypatch.setattr(commands, 'corr2d', d2l_conv.corr2d_fast)
 
 
 def _learned(path):
@@ -139,6 +148,7 @@ def test_a_regular_file_under_dev_or_proc_is_replaced_not_appended(script, tmp_p
     assert os.listdir(str(tmp_path)) == ['k.params']
 
 
+@pytest.mark.slow  # draws a picture
 def test_a_regular_file_through_proc_self_cwd_is_replaced(script, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / 'k.png').write_bytes(b'an old picture')

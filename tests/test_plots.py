@@ -18,6 +18,7 @@ def _panels(fig):
     return {ax.get_title(): ax for ax in fig.axes if ax.get_title()}
 
 
+@pytest.mark.slow  # draws a picture
 def test_each_heatmap_draws_its_own_array():
     X, D = stripe_image(), diagonal_image(6)
     arrays = [X, corr2d(X, edge_kernel()), D]
@@ -29,6 +30,7 @@ def test_each_heatmap_draws_its_own_array():
         np.testing.assert_array_equal(texts, A.asnumpy().ravel())  # the values written in the cells
 
 
+@pytest.mark.slow  # draws a picture
 def test_training_plot_draws_the_losses_and_each_kernel():
     learned, true = nd.array([[0.75, -0.5]]), edge_kernel()
     panels = _panels(plot_training([4.9, 0.8, 0.1], learned.reshape((1, 1, 1, 2)), true))
@@ -52,6 +54,7 @@ def test_show_heatmaps_refuses_what_it_cannot_draw(arrays, titles, match):
         show_heatmaps(arrays, titles)
 
 
+@pytest.mark.slow  # draws a picture
 def test_heatmap_text_is_white_on_dark_cells():
     """Symmetric scale, 0 the neutral colour; values beyond half the scale are written in white."""
     ax = show_heatmaps([nd.array([[3, 1.5, 1.6, 0, -2, 0.5]])], ['a']).axes[0]
@@ -59,10 +62,12 @@ def test_heatmap_text_is_white_on_dark_cells():
     assert [t.get_color() for t in ax.texts] == ['white', 'black', 'white', 'black', 'white', 'black']
 
 
+@pytest.mark.slow  # draws a picture
 def test_heatmap_scale_is_at_least_one():
     assert show_heatmaps([nd.array([[0.25, 0]])], ['a']).axes[0].images[0].get_clim() == (-1.0, 1.0)
 
 
+@pytest.mark.slow  # draws a picture
 def test_heatmap_scale_ignores_inf():
     fig = show_heatmaps([nd.array([[np.inf, 1.0, -3.0]])], ['a'])
     assert fig.axes[0].images[0].get_clim() == (-3.0, 3.0)
@@ -121,6 +126,7 @@ def test_everything_else_works_without_matplotlib(script, tmp_path, no_matplotli
     conv2d.load_parameters(str(tmp_path / 'k.params'))
     np.testing.assert_array_equal(conv2d.weight.data().reshape((1, 2)).asnumpy(), np.float32([[0.9895, -0.9873705]]))
     assert script('edge_detection.py').code == 0
+    from d2l_conv import plot  # noqa: F401 (it imports matplotlib only to draw: the quick subset never pays for it)
 
 
 @pytest.mark.slow

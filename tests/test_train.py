@@ -10,10 +10,12 @@ import scipy.signal
 from mxnet import init, nd
 
 import d2l_conv
-from d2l_conv import Conv2D, corr2d, corr2d_fast, edge_kernel, stripe_image, train_kernel, try_all_gpus, try_gpu
+from d2l_conv import Conv2D, corr2d_fast, edge_kernel, stripe_image, train_kernel, try_all_gpus, try_gpu
 
 X6 = stripe_image()
-Y6 = corr2d(X6, edge_kernel())
+# In[6]'s Y = corr2d(X6, K), exactly (0/1 times +-1): training data here, so from corr2d_fast rather
+# than the book's loop (~30 ms a call, tested in test_book.py and test_documented.py).
+Y6 = corr2d_fast(X6, edge_kernel())
 
 
 @pytest.mark.parametrize('kwargs, error, match', [
@@ -125,14 +127,14 @@ def test_train_kernel_refuses_data_with_nan():
     X = stripe_image()
     X[0, 0] = float('nan')
     with pytest.raises(ValueError, match='X holds NaN or Inf; training needs finite data'):
-        train_kernel(X, corr2d(stripe_image(), edge_kernel()), log=None)
+        train_kernel(X, corr2d_fast(stripe_image(), edge_kernel()), log=None)
 
 
 
 def test_train_kernel_says_the_books_conv2d_cannot_learn():
     X = stripe_image()
     with pytest.raises(TypeError, match=r"this layer cannot learn: .*corr=corr2d_fast"):
-        train_kernel(X, corr2d(X, edge_kernel()), Conv2D((1, 2)), log=None)
+        train_kernel(X, corr2d_fast(X, edge_kernel()), Conv2D((1, 2)), log=None)
 
 
 
@@ -145,7 +147,7 @@ def test_train_kernel_takes_mx_np_arrays(set_np, layer):
         conv2d = Conv2D((1, 2), corr=corr2d_fast) if layer == 'custom' else None
         return train_kernel(X, Y, conv2d, num_iters=4, log=None)[1]
     X = stripe_image()
-    Y = corr2d(X, edge_kernel())
+    Y = corr2d_fast(X, edge_kernel())
     expected = run(X, Y)
     if set_np:
         mx.npx.set_np()
