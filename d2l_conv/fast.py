@@ -10,31 +10,34 @@ when, and why; the numbers are from ``benchmarks/bench_corr2d.py``.
 Paths, with (o_h, o_w) the output's shape:
 
 * **1x1 kernel**: ``X * K``, one broadcast multiply.
-* **Direct**, for outputs narrower than ``2 * _BLOCK`` columns, or at most
-  ``_DIRECT_MAX_PIXELS`` pixels with at most ``_DIRECT_MAX_TAPS`` taps: one
-  ``Convolution`` with one input and one output channel. MXNet's CPU
-  convolution handles a single channel poorly (5x5 on 2048x2050: 40 ms; 7x7 on
-  1024x1024: 260 ms), but on small images one operator call beats everything
-  (256x256 3x3 included: the row blocks' extra operators cost as much as
-  they save there, per call).
+* **Direct**, for outputs smaller than two blocks in either direction, or
+  of at most ``_DIRECT_MAX_PIXELS`` pixels with at most ``_DIRECT_MAX_TAPS``
+  taps: one ``Convolution`` with one input and one output channel. MXNet's
+  CPU convolution handles a single channel poorly (5x5 on 2048x2050: 70 ms;
+  7x7 on 1024x1024: 530 ms), but on small images one operator call beats
+  everything (256x256 3x3 included: the blocks' extra operators cost as much
+  as they save there, per call).
 * **FFT**, for kernels of ``_FFT_MIN_TAPS`` (20x20) taps or more when scipy
   is installed: real FFTs of X and the flipped K (``scipy.fft``, single
-  precision for float32, all cores). From about 20x20 the FFT's cost, which
-  does not grow with the kernel, beats the row blocks (31x31 on 1023x1023:
-  about 5 ms against 16 ms; 16x16: a tie). Its rounding error scales with the
+  precision for float32, all cores). From about 16x16 the FFT's cost, which
+  does not grow with the kernel, beats the blocks (31x31 on 1024x1024: 15 ms
+  against 40 ms; 15x15: a tie at 14 ms). Its rounding error scales with the
   largest ``|X| * sum|K|`` in the image rather than each window's (float64
   is 3-4x slower here, so float32 stays float32). Without scipy these kernels
-  take the row blocks.
-* **Row blocks**, everything else. Each output row is cut into blocks of
-  ``s = _BLOCK`` columns, and one ``Convolution`` with s filters computes all
-  blocks at once: filter j is K shifted j columns right in a window of
-  ``(k_h, w)``, ``w = s + k_w - 1``, and the convolution steps s columns, so
-  its output channel j at block b is ``Y[i, b s + j]``. oneDNN runs this
-  16-filter form near its best for every kernel size tried (3x3 to 31x31), and
-  one transpose turns its ``(s, o_h, o_w / s)`` output into Y's rows. When s
-  does not divide o_w, the last ``r = o_w mod s`` columns come from the same
-  filters on the image's last window, and two slice assignments put the parts
-  together. The filter bank is made per call, with no shared graph (a cached
+  take the blocks.
+* **Blocks**, everything else. Y is cut into blocks of (b_h, b_w) outputs
+  (``_block_shape``: 8 x 1 for kernels of up to 9 taps, else 4 x 4), and one
+  strided ``Convolution`` with b_h b_w filters computes all blocks at once:
+  filter (i, j) is K shifted i rows down and j columns right in a window of
+  (b_h + k_h - 1, b_w + k_w - 1), so its output channel i b_w + j at block
+  (c, d) is ``Y[c b_h + i, d b_w + j]``. oneDNN runs 8 and 16 filters with
+  one input channel near the machine's sgemm peak, so a block costs its
+  window's products, zeros included: 30 per output for 3x3 (9 needed), 64
+  for 5x5, 324 for 15x15, against MXNet's single-channel convolution running
+  far below peak. One transpose (8 x 1) or two (4 x 4) put Y's entries in
+  place. Rows left over by 8 x 1 blocks come from the same filters on X's
+  last rows and one copy; 4 x 4 blocks pad X with zeros to whole blocks and
+  slice. The filter bank is made per call, with no shared graph (a cached
   ``CachedOp`` called at once by the caller's thread and MXNet's custom-op
   thread crashed on first use of a shape): on a CPU numpy places K's entries
   (read in place, a DLPack view) by a cached read-only index, and MXNet reads
@@ -42,46 +45,45 @@ Paths, with (o_h, o_w) the output's shape:
   operator; elsewhere one sparse product with a cached 0/1 matrix
   (``_bank_matrix``). The image-sized operators run eagerly on reshaped views
   (``view``: ``NDArray.reshape``'s checks cost ~20 µs, as much as a small
-  convolution), and no buffer outlives a call (memory behaves as with
-  ``nd.Convolution``).
+  convolution), every image-sized buffer comes from MXNet's operators (a
+  fresh 16 MB numpy array costs ~9 ms of page faults on this machine, each
+  call), and no buffer outlives a call.
 
 The private keyword ``_method='direct' | 'blocks' | 'fft'`` forces a path (as
-scipy's ``method=``), for tests; on outputs narrower than ``2 * _BLOCK``
-forced row blocks are ``o_w // 2`` columns wide.
+scipy's ``method=``), for tests; on outputs smaller than two blocks, forced
+blocks are at most half the output in each direction.
 
 NaN and Inf. The bank's zeros multiply pixels beside each window, and
-``0 * nan`` is NaN: one NaN would spread to 16 outputs per row (and to all of
-them through an FFT). The row-block path therefore checks X and K, and
-copies no image out of MXNet to do it. On a CPU, numpy reads X's and K's
-memory in place (a DLPack view) on the calling thread while MXNet convolves.
-Elsewhere (a GPU, or an X that oneDNN keeps in a blocked layout) one MXNet
-reduction, ``sum(X) + sum(K)`` (row sums by a matrix-vector product), is
-queued before the convolution, and only that scalar reaches the host. The FFT
-path checks X and K on the host, where scipy needs them
-anyway. When the check fails (or a sum overflows), the path correlates X and
-K with the non-finite entries set to 0 and adds NaN, +Inf or -Inf where some
-product ``X[i+a, j+b] K[a, b]`` is NaN, +Inf or -Inf, from correlations of
-0/1 masks (``_corr2d_nonfinite``, MXNet operators only): scipy's values,
-exactly. The direct path has no structural zeros and needs no check.
+``0 * nan`` is NaN: one NaN would spread to every output of its blocks (and
+to all of them through an FFT). So the block and FFT paths check their
+result Y, which copies no image out of MXNet: every entry of X and K meets
+some filter entry, zero or not, so a NaN or Inf in X or K leaves some
+non-finite entry in Y. On a CPU numpy reads Y in place (a DLPack view), row
+sums by one matrix-vector product; elsewhere the same product in MXNet, and
+only a row of sums reaches the host. When Y is not all finite (or a sum
+overflows), the path correlates X and K with the non-finite entries set to 0
+and adds NaN, +Inf or -Inf where some product ``X[i+a, j+b] K[a, b]`` is NaN,
++Inf or -Inf, from correlations of 0/1 masks (``_corr2d_nonfinite``, MXNet
+operators only): scipy's values, exactly. The direct path has no structural
+zeros and needs no check.
 
 Gradients. Under ``autograd.record()`` the direct path is recorded as it is.
-The row-block and FFT paths run as a custom operator (``_Corr2dOp``),
-because Convolution's own backward for one input channel and stride s is slow:
+The block and FFT paths run as a custom operator (``_Corr2dOp``), because
+Convolution's own backward for one input channel and a stride is slow:
 ``dX = corr2d(dY padded by k - 1, K flipped)`` by the same paths, and
 ``dK[a, b] = sum(X[a:a+o_h, b:b+o_w] * dY)`` as ``k_h k_w`` dot products of
-flat views (``_kernel_grad``), or by FFT, each checked as above. dY is padded
-before the row blocks (oneDNN's strided Convolution runs ~4x slower padding by
-itself), up to whole blocks (no tail); on a CPU numpy pads the host view
-(``nd.pad`` is ~10x slower) and computes dK's products on host views (one
-operator per product would cost ~30 µs each). Nothing leaves the host there:
-on a GPU these are ``nd.pad`` and ``nd.dot``. Every call builds its own operator and arrays, so any
-number of graphs can be alive, threads can train at once, and any mix of new
-shapes, threads and recording is safe. A custom operator still queued at exit
-would hang the interpreter's shutdown: ``nd.waitall`` runs at exit first.
+flat views (``_kernel_grad``), or by FFT, each checked as above. Padding is
+done before the blocks' convolution (oneDNN's strided Convolution runs ~4x
+slower padding by itself); on a CPU numpy computes dK's products on host
+views (one operator per product would cost ~30 µs each), on a GPU
+``nd.dot``. Every call builds its own operator and arrays, so any number of
+graphs can be alive, threads can train at once, and any mix of new shapes,
+threads and recording is safe. A custom operator still queued at exit would
+hang the interpreter's shutdown: ``nd.waitall`` runs at exit first.
 
 Context. Results are on X's context: MXNet's operators put the result for
 ``cpu_pinned`` input on ``cpu``, and that one case is copied back. On a GPU
-the direct and row-block paths stay on the device (one scalar per check comes
+the direct and block paths stay on the device (a row of sums per check comes
 back); the FFT path (kernels of 20x20 and more) copies X and K to the host
 and Y back, two image-sized transfers and a stall per call, as scipy's own
 FFT would.
@@ -217,7 +219,7 @@ def _block_shape(k_h, k_w, o_h=None, o_w=None):
 def _corr2d(X, K, method=None, check_finite=True, full=False, out=None):
     """corr2d of float X and K (legacy NDArrays) by ``method``, or by the path ``_plan`` picks.
 
-    With ``check_finite``, a row-block or FFT result that is not all finite
+    With ``check_finite``, a block or FFT result that is not all finite
     is computed again by ``_corr2d_nonfinite`` (X or K held NaN or Inf, or a
     sum overflowed); without, it is returned as it is (for input known to be
     finite). ``full`` pads X with k - 1 zeros on every side (for the gradient
@@ -235,7 +237,7 @@ def _corr2d(X, K, method=None, check_finite=True, full=False, out=None):
                            out=None if out is None else view(out, (1, 1, o_h, o_w)))
         return view(y, (o_h, o_w)) if out is None else out
     if autograd.is_recording():
-        # Convolution's own backward for the row-block graph is slow (one input
+        # Convolution's own backward for the block graph is slow (one input
         # channel, stride s): this custom operator gives the gradients by two
         # more correlations (see _Corr2dOp).
         return nd.Custom(X, K, op_type=_CORR2D_OP, method=str(method))
@@ -287,7 +289,7 @@ atexit.register(nd.waitall)
 
 
 class _Corr2dOp(mx.operator.CustomOp):
-    """corr2d on the row-block or FFT path (or a forced ``method``), with its gradients as correlations.
+    """corr2d on the block or FFT path (or a forced ``method``), with its gradients as correlations.
 
     With Y = corr2d(X, K) and the loss's gradient dY (o_h, o_w):
     dX = corr2d(dY padded by (k_h - 1, k_w - 1) zeros on every side, K flipped),
