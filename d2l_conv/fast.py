@@ -105,6 +105,7 @@ __all__ = ['corr2d_fast', 'convolve2d']
 _SMALL_TAPS = 9               # kernels of up to 9 taps (3x3) take blocks of _TALL_BLOCK = (8, 1), larger
 _TALL_BLOCK = (8, 1)          # ones _SQUARE_BLOCK: (b_h, b_w) output rows and columns per block, b_h b_w
 _SQUARE_BLOCK = (4, 4)        # filters (see _block_shape)
+_STRIPE = 1 << 20             # outputs per stripe of the block path (4 MB of float32)
 _DIRECT_MAX_TAPS = 25         # kernels up to 5x5 ...
 _DIRECT_MAX_PIXELS = 1 << 16  # ... on outputs up to this size (256x256) take the direct path
 _FFT_MIN_TAPS = 400           # kernels of 20x20 taps and more take the FFT path (with scipy)
@@ -241,11 +242,11 @@ def _corr2d(X, K, method=None, check_finite=True, full=False, out=None):
         # channel, stride s): this custom operator gives the gradients by two
         # more correlations (see _Corr2dOp).
         return nd.Custom(X, K, op_type=_CORR2D_OP, method=str(method))
-    Y = (_blocks if path == 'blocks' else _fft_corr)(X, K, (p_h, p_w))
-    if check_finite and not _finite(Y):  # X or K is not all finite (or a sum overflowed): redo it exactly
-        Y = _corr2d_nonfinite(_padded(X, (p_h, p_h), (p_w, p_w)) if full else X, K, (p_h, p_w))
-    # Written into out by a copy: a transpose from oneDNN's blocked layout into out would take a
-    # buffer of its own from malloc each call (page faults), not from MXNet's pool.
+    Y = _blocks(X, K, (p_h, p_w), out) if path == 'blocks' else _fft_corr(X, K, (p_h, p_w), out)
+    if not check_finite or _finite(Y):
+        return Y
+    # X or K is not all finite (or a sum overflowed): redo it exactly.
+    Y = _corr2d_nonfinite(_padded(X, (p_h, p_h), (p_w, p_w)) if full else X, K, (p_h, p_w))
     return Y if out is None else Y.copyto(out)
 
 
@@ -379,52 +380,62 @@ def _kernel_grad(X, dY, k_h, k_w):
     return nd.from_numpy(dK, zero_copy=True)
 
 
-def _blocks(X, K, pad=(0, 0)):
+def _blocks(X, K, pad=(0, 0), out=None):
     """corr2d of X, padded by ``pad`` zeros on every side, with K, on the block path (outside recording).
 
     With (o_h, o_w) the output's shape and (b_h, b_w) the block's
     (``_block_shape``), one strided ``Convolution`` with the b_h b_w filters
     of ``_bank`` computes y[0, i b_w + j, c, d] = Y[c b_h + i, d b_w + j], and
-    transposes put Y's entries in place. Padding is done here, before the
-    convolution: oneDNN's strided Convolution runs ~4x slower padding by itself.
+    transposes put Y's entries in place. It runs in stripes of about
+    ``_STRIPE`` outputs, each written into Y: only Y is image-sized, every
+    other buffer is a stripe's (see the module docstring: page faults).
+    Padding comes before the convolution: oneDNN's strided Convolution runs
+    ~4x slower padding by itself.
     """
     (n_h, n_w), (k_h, k_w), (p_h, p_w) = X.shape, K.shape, pad
     o_h, o_w = n_h + 2 * p_h - k_h + 1, n_w + 2 * p_w - k_w + 1
     b_h, b_w = _block_shape(k_h, k_w, o_h, o_w)
-    if b_w == 1:
-        return _tall_blocks(_padded(X, (p_h, p_h), (p_w, p_w)) if p_h or p_w else X, K, b_h)
-    e_h, e_w = -o_h % b_h, -o_w % b_w                                    # zeros that make whole blocks
-    if p_h or p_w or e_h or e_w:
-        X = _padded(X, (p_h, p_h + e_h), (p_w, p_w + e_w))
-    q_h, q_w = (o_h + e_h) // b_h, (o_w + e_w) // b_w
-    y = nd.Convolution(data=view(X, (1, 1) + X.shape), weight=_bank(K, b_h, b_w),
-                       kernel=(b_h + k_h - 1, b_w + k_w - 1), stride=(b_h, b_w), num_filter=b_h * b_w,
-                       no_bias=True)                                     # (1, b_h b_w, q_h, q_w)
-    z = view(nd.transpose(y, axes=(0, 2, 3, 1)), (q_h, q_w, b_h, b_w))
-    Y = view(nd.transpose(z, axes=(0, 2, 1, 3)), (o_h + e_h, o_w + e_w))
-    return nd.slice(Y, begin=(0, 0), end=(o_h, o_w)) if e_h or e_w else Y
+    if p_h or p_w:
+        X = _padded(X, (p_h, p_h), (p_w, p_w))
+    bank = _bank(K, b_h, b_w)                                            # (b_h b_w, 1, h, w)
+    Y = nd.empty((o_h, o_w), ctx=X.context, dtype=X.dtype) if out is None else out
+    step = max(1, _STRIPE // o_w // b_h) * b_h                           # rows of Y per stripe, whole blocks
+    tail = o_h % b_h if b_w == 1 else 0
+    for top in range(0, o_h - tail, step):
+        _stripe(X, bank, k_h, (b_h, b_w), top, min(o_h - tail, top + step), Y)
+    if tail:  # 8 x 1 blocks: the same filters on X's last b_h + k_h - 1 rows give Y's last b_h rows
+        (n_h, n_w), h = X.shape, b_h + k_h - 1
+        y = nd.Convolution(data=view(rows(X, n_h - h, n_h), (1, 1, h, n_w)), weight=bank, kernel=(h, k_w),
+                           num_filter=b_h, no_bias=True)                 # (1, b_h, 1, o_w)
+        nd.slice_axis(y, axis=1, begin=b_h - tail, end=b_h, out=view(rows(Y, o_h - tail, o_h), (1, tail, 1, o_w)))
+    return Y
 
 
-def _tall_blocks(X, K, s):
-    """corr2d(X, K) by blocks of s rows and one column: filter j is K shifted j rows down.
+def _stripe(X, bank, k_h, b_shape, top, bottom, Y):
+    """Rows top to bottom - 1 of Y = corr2d(X, K), by the filters ``bank`` of (b_h, b_w) blocks, into Y.
 
-    y[0, j, c] = Y[c s + j] is one transpose from Y's rows. With o_h = q s + r,
-    the last r rows come from the same filters on X's last s + k_h - 1 rows
-    (Y's last s rows, of which r are new), and one copy puts the parts together.
+    Rows and columns short of whole blocks (4 x 4 blocks only) are computed
+    from zeros added to this stripe of X, and dropped.
     """
-    (n_h, n_w), (k_h, k_w) = X.shape, K.shape
-    o_h, o_w = n_h - k_h + 1, n_w - k_w + 1
-    q, r, h = o_h // s, o_h % s, s + k_h - 1                            # blocks, rows left over, filter height
-    bank = _bank(K, s, 1)                                                # (s, 1, h, k_w): bank[j, 0, j:j+k_h] = K
-    y = nd.Convolution(data=view(X, (1, 1, n_h, n_w)), weight=bank, kernel=(h, k_w), stride=(s, 1),
-                       num_filter=s, no_bias=True)                       # (1, s, q, o_w)
-    Y = view(nd.transpose(y, axes=(0, 2, 1, 3)), (q * s, o_w))         # (1, q, s, o_w): Y's rows in order
-    if r == 0:
-        return Y
-    t = nd.Convolution(data=view(rows(X, n_h - h, n_h), (1, 1, h, n_w)), weight=bank, kernel=(h, k_w),
-                       num_filter=s, no_bias=True)                       # (1, s, 1, o_w): Y[o_h - s:]
-    t = view(nd.slice_axis(t, axis=1, begin=s - r, end=s), (r, o_w))   # Y[q s:]
-    return nd.concat(Y, t, dim=0)                                        # (o_h, o_w)
+    (b_h, b_w), o_w = b_shape, Y.shape[1]
+    t = bottom - top
+    e_h, e_w = -t % b_h, -o_w % b_w                                      # zeros that make whole blocks
+    x = rows(X, top, bottom + k_h - 1)                                   # (t + k_h - 1, n_w), a view
+    if e_h or e_w:
+        x = _padded(x, (0, e_h), (0, e_w))
+    q_h, q_w = (t + e_h) // b_h, (o_w + e_w) // b_w
+    y = nd.Convolution(data=view(x, (1, 1) + x.shape), weight=bank, kernel=bank.shape[2:], stride=b_shape,
+                       num_filter=b_h * b_w, no_bias=True)              # (1, b_h b_w, q_h, q_w)
+    if b_w > 1:  # y as (q_h, q_w, b_h, b_w); then one more transpose, to (q_h, b_h, q_w, b_w), is Y's rows
+        y = view(nd.transpose(y, axes=(0, 2, 3, 1)), (q_h, q_w, b_h, b_w))
+    else:        # y as (1, b_h, q_h, o_w); one transpose, to (1, q_h, b_h, o_w), is Y's rows
+        y = view(y, (1, b_h, q_h, o_w))
+    shape = (q_h, b_h, q_w, b_w) if b_w > 1 else (1, q_h, b_h, o_w)
+    if e_h or e_w:
+        z = view(nd.transpose(y, axes=(0, 2, 1, 3)), (t + e_h, o_w + e_w))
+        nd.slice(z, begin=(0, 0), end=(t, o_w), out=rows(Y, top, bottom))
+    else:
+        nd.transpose(y, axes=(0, 2, 1, 3), out=view(rows(Y, top, bottom), shape))
 
 
 def _bank(K, b_h, b_w):
