@@ -395,14 +395,15 @@ def _blocks(X, K, pad=(0, 0), out=None):
     (n_h, n_w), (k_h, k_w), (p_h, p_w) = X.shape, K.shape, pad
     o_h, o_w = n_h + 2 * p_h - k_h + 1, n_w + 2 * p_w - k_w + 1
     b_h, b_w = _block_shape(k_h, k_w, o_h, o_w)
-    if p_h or p_w:
-        X = _padded(X, (p_h, p_h), (p_w, p_w))
+    if p_h or p_w:  # with the zeros that make whole 4 x 4 blocks, so that no stripe pads again
+        e_h, e_w = (0, 0) if b_w == 1 else (-o_h % b_h, -o_w % b_w)
+        X = _padded(X, (p_h, p_h + e_h), (p_w, p_w + e_w))
     bank = _bank(K, b_h, b_w)                                            # (b_h b_w, 1, h, w)
     Y = nd.empty((o_h, o_w), ctx=X.context, dtype=X.dtype) if out is None else out
     step = max(1, _STRIPE // o_w // b_h) * b_h                           # rows of Y per stripe, whole blocks
     tail = o_h % b_h if b_w == 1 else 0
     for top in range(0, o_h - tail, step):
-        _stripe(X, bank, k_h, (b_h, b_w), top, min(o_h - tail, top + step), Y)
+        _stripe(X, bank, (k_h, k_w), (b_h, b_w), top, min(o_h - tail, top + step), Y)
     if tail:  # 8 x 1 blocks: the same filters on X's last b_h + k_h - 1 rows give Y's last b_h rows
         (n_h, n_w), h = X.shape, b_h + k_h - 1
         y = nd.Convolution(data=view(rows(X, n_h - h, n_h), (1, 1, h, n_w)), weight=bank, kernel=(h, k_w),
@@ -411,18 +412,19 @@ def _blocks(X, K, pad=(0, 0), out=None):
     return Y
 
 
-def _stripe(X, bank, k_h, b_shape, top, bottom, Y):
+def _stripe(X, bank, k_shape, b_shape, top, bottom, Y):
     """Rows top to bottom - 1 of Y = corr2d(X, K), by the filters ``bank`` of (b_h, b_w) blocks, into Y.
 
     Rows and columns short of whole blocks (4 x 4 blocks only) are computed
-    from zeros added to this stripe of X, and dropped.
+    from zeros, X's own or added to this stripe of X, and dropped.
     """
-    (b_h, b_w), o_w = b_shape, Y.shape[1]
+    (k_h, k_w), (b_h, b_w), o_w = k_shape, b_shape, Y.shape[1]
     t = bottom - top
-    e_h, e_w = -t % b_h, -o_w % b_w                                      # zeros that make whole blocks
-    x = rows(X, top, bottom + k_h - 1)                                   # (t + k_h - 1, n_w), a view
-    if e_h or e_w:
-        x = _padded(x, (0, e_h), (0, e_w))
+    e_h, e_w = -t % b_h, -o_w % b_w                                      # outputs that make whole blocks
+    x = rows(X, top, min(X.shape[0], bottom + e_h + k_h - 1))           # a view
+    a, b = bottom + e_h + k_h - 1 - top - x.shape[0], o_w + e_w + k_w - 1 - x.shape[1]
+    if a or b:                                                           # zeros not in X
+        x = _padded(x, (0, a), (0, b))
     q_h, q_w = (t + e_h) // b_h, (o_w + e_w) // b_w
     y = nd.Convolution(data=view(x, (1, 1) + x.shape), weight=bank, kernel=bank.shape[2:], stride=b_shape,
                        num_filter=b_h * b_w, no_bias=True)              # (1, b_h b_w, q_h, q_w)
