@@ -224,7 +224,8 @@ def _corr2d(X, K, method=None, check_finite=True, full=False, out=None):
     is computed again by ``_corr2d_nonfinite`` (X or K held NaN or Inf, or a
     sum overflowed); without, it is returned as it is (for input known to be
     finite). ``full`` pads X with k - 1 zeros on every side (for the gradient
-    in X), and ``out``, outside recording, receives the result.
+    in X), and ``out`` receives the result (the custom operator's outputs;
+    under recording the result is a new array and ``out`` is not used).
     """
     (n_h, n_w), (k_h, k_w) = X.shape, K.shape
     if k_h * k_w == 1:
@@ -239,15 +240,30 @@ def _corr2d(X, K, method=None, check_finite=True, full=False, out=None):
         return view(y, (o_h, o_w)) if out is None else out
     if autograd.is_recording():
         # Convolution's own backward for the block graph is slow (one input
-        # channel, stride s): this custom operator gives the gradients by two
+        # channel, a stride): this custom operator gives the gradients by two
         # more correlations (see _Corr2dOp).
-        return nd.Custom(X, K, op_type=_CORR2D_OP, method=str(method))
+        return nd.Custom(_plain(X), _plain(K), op_type=_CORR2D_OP, method=str(method))
     Y = _blocks(X, K, (p_h, p_w), out) if path == 'blocks' else _fft_corr(X, K, (p_h, p_w), out)
     if not check_finite or _finite(Y):
         return Y
     # X or K is not all finite (or a sum overflowed): redo it exactly.
     Y = _corr2d_nonfinite(_padded(X, (p_h, p_h), (p_w, p_w)) if full else X, K, (p_h, p_w))
     return Y if out is None else Y.copyto(out)
+
+
+def _plain(A):
+    """A, or on a CPU a copy of A in plain row-major memory if oneDNN keeps A in a blocked layout.
+
+    MXNet 1.9.1 hands a custom operator its inputs' memory as plain rows: a
+    Convolution's result in oneDNN's blocked layout, reshaped (the direct
+    path's result for kernels of 6x6 and more, or a multi-filter
+    Convolution's), would be read as garbage. Such an array has no host view
+    (``host_view``: MXNet will not export it), which is how it is told apart;
+    so does every array with numpy < 1.22, which then is copied too.
+    """
+    if A.context.device_type not in ('cpu', 'cpu_pinned') or host_view(A) is not None:
+        return A
+    return nd.identity(A)
 
 
 def _padded(X, rows, cols):
@@ -274,7 +290,9 @@ def _finite(Y):
     matrix-vector product (``isfinite(Y).all()`` would write a mask as large
     as Y), NaN or Inf wherever a row holds one. Elsewhere the same product in
     MXNet. A row sum that overflows reads as not finite: the caller then
-    computes exactly, which costs time, never correctness.
+    computes exactly, which costs time, never correctness. Either way the
+    call waits for Y here: a pipelined caller's next call is prepared only
+    after this one is computed.
     """
     y = host_view(Y) if Y.context == _CPU else None
     if y is None:
@@ -360,21 +378,22 @@ def _kernel_grad(X, dY, k_h, k_w):
     ``_DK_CHUNK``, with flat slices of the first axis (no copy).
     """
     (n_h, n_w), o_h = X.shape, dY.shape[0]
-    D = _padded(dY, (0, 0), (0, k_w - 1))                                # dY's rows padded to n_w
+    D = _padded(dY, (0, 0), (0, k_w - 1)) if k_w > 1 else dY            # dY's rows padded to n_w
     x, d = (host_view(X), host_view(D)) if X.context == _CPU else (None, None)
-    if x is None or d is None:
-        Xf, Df, dot, chunk = view(X, (n_h * n_w,)), view(D, (o_h * n_w,)), nd.dot, _DK_CHUNK
-    else:
+    on_host = x is not None and d is not None
+    if on_host:
         Xf, Df, dot, chunk = x.reshape(-1), d.reshape(-1), np.dot, _DK_HOST_CHUNK
+    else:
+        Xf, Df, dot, chunk = view(X, (n_h * n_w,)), view(D, (o_h * n_w,)), nd.dot, _DK_CHUNK
     per_chunk = max(1, chunk // n_w)                                     # rows of dY per chunk
     taps = []
     for top in range(0, o_h, per_chunk):
         m = min(per_chunk, o_h - top)
         start, length = top * n_w, m * n_w - (k_w - 1)                   # the last window ends inside X
-        d = Df[start:start + length]                                     # (length,)
-        taps += [dot(Xf[start + a * n_w + b:start + a * n_w + b + length], d)
+        rows_of_dy = Df[start:start + length]                            # (length,)
+        taps += [dot(Xf[start + a * n_w + b:start + a * n_w + b + length], rows_of_dy)
                  for a in range(k_h) for b in range(k_w)]                # k_h k_w of (1,) or scalars
-    if x is None or d is None:
+    if not on_host:
         return nd.concat(*taps, dim=0).reshape((-1, k_h * k_w)).sum(axis=0).reshape((k_h, k_w))
     dK = np.array(taps, x.dtype).reshape((-1, k_h * k_w)).sum(axis=0).reshape((k_h, k_w))
     return nd.from_numpy(dK, zero_copy=True)
@@ -519,8 +538,9 @@ def _fft_corr(X, K, pad=(0, 0), out=None):
     first k - 1 rows and columns, which are dropped. K's transform starts
     with its k_h rows only (the other rows are zeros). scipy.fft keeps
     float32 in single precision and uses every core. On a CPU numpy reads X
-    and K in place and MXNet reads the result in place; elsewhere they are
-    copied to the host and back.
+    and K in place and MXNet reads the result in place (with ``out``, the
+    custom operator's output, the result is copied into it); elsewhere they
+    are copied to the host and back.
     """
     fft = _scipy_fft()
     if pad != (0, 0):

@@ -578,8 +578,6 @@ def test_unknown_method_is_refused():
         corr2d_fast(nd.ones((6, 8)), edge_kernel(), _method='loop')
 
 
-@pytest.mark.xfail(strict=True, reason="MXNet 1.9.1's custom operator reads a reshaped oneDNN-blocked input "
-                                       "as plain memory (garbage): not fixed yet, see the review's report")
 @pytest.mark.parametrize('source', ['corr2d_fast 7x7', 'Convolution, 8 filters'])
 def test_recorded_block_path_on_a_onednn_blocked_input(source):
     """Review of issue 14: under autograd.record() the block path runs as a custom operator, and MXNet hands it
