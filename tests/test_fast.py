@@ -180,18 +180,18 @@ def test_nan_and_inf_where_scipy_puts_them(case, method, shape, kshape):
     X, K = _special(case, rng.standard_normal(shape).astype(np.float32),
                     rng.standard_normal(kshape).astype(np.float32))
     ref = scipy.signal.correlate2d(X, K, mode='valid')
-    Y = corr2d_fast(nd.array(X), nd.array(K), _method=method).asnumpy()
-    Yc = convolve2d(nd.array(X), nd.array(K[::-1, ::-1].copy()), _method=method).asnumpy()
-    assert_special_values_equal(Y, ref)
-    assert_special_values_equal(Yc, ref)
+    assert_special_values_equal(corr2d_fast(nd.array(X), nd.array(K), _method=method).asnumpy(), ref)
+    if method is None:  # convolve2d flips K first, then takes the same code: one path is enough
+        Yc = convolve2d(nd.array(X), nd.array(K[::-1, ::-1].copy())).asnumpy()
+        assert_special_values_equal(Yc, ref)
 
 
 @pytest.mark.parametrize('case', SPECIAL)
 def test_nan_and_inf_by_the_mxnet_check(monkeypatch, case):
-    """Where numpy cannot view X in place (a GPU, oneDNN's blocked layout, numpy < 1.22): one MXNet scalar."""
+    """Where numpy cannot view Y in place (a GPU, numpy < 1.22): MXNet sums Y's rows, only the sums reach the host."""
     monkeypatch.setattr(fast, 'host_view', lambda A: None)
     rng = np.random.default_rng(7)
-    X, K = _special(case, rng.standard_normal((200, 203)).astype(np.float32),
+    X, K = _special(case, rng.standard_normal((42, 45)).astype(np.float32),
                     rng.standard_normal((3, 3)).astype(np.float32))
     assert_special_values_equal(corr2d_fast(nd.array(X), nd.array(K), _method='blocks').asnumpy(),
                                 scipy.signal.correlate2d(X, K, mode='valid'))
