@@ -259,7 +259,8 @@ def _plain(A):
     path's result for kernels of 6x6 and more, or a multi-filter
     Convolution's), would be read as garbage. Such an array has no host view
     (``host_view``: MXNet will not export it), which is how it is told apart;
-    so does every array with numpy < 1.22, which then is copied too.
+    so does every array with numpy < 1.22, which then is copied too. Asking
+    waits for A to be computed: one wait per recorded call, on its inputs.
     """
     if A.context.device_type not in ('cpu', 'cpu_pinned') or host_view(A) is not None:
         return A
@@ -448,11 +449,11 @@ def _stripe(X, bank, k_shape, b_shape, top, bottom, Y):
     q_h, q_w = (t + e_h) // b_h, (o_w + e_w) // b_w
     y = nd.Convolution(data=view(x, (1, 1) + x.shape), weight=bank, kernel=bank.shape[2:], stride=b_shape,
                        num_filter=b_h * b_w, no_bias=True)              # (1, b_h b_w, q_h, q_w)
-    if b_w > 1:  # y as (q_h, q_w, b_h, b_w); then one more transpose, to (q_h, b_h, q_w, b_w), is Y's rows
-        y = view(nd.transpose(y, axes=(0, 2, 3, 1)), (q_h, q_w, b_h, b_w))
-    else:        # y as (1, b_h, q_h, o_w); one transpose, to (1, q_h, b_h, o_w), is Y's rows
-        y = view(y, (1, b_h, q_h, o_w))
-    shape = (q_h, b_h, q_w, b_w) if b_w > 1 else (1, q_h, b_h, o_w)
+    # One transpose (0, 2, 1, 3) then gives Y's rows: of y itself for 8 x 1 blocks, (1, b_h, q_h, o_w) to
+    # (1, q_h, b_h, o_w); for 4 x 4 of y as (q_h, q_w, b_h, b_w), to (q_h, b_h, q_w, b_w).
+    shape = (1, q_h, b_h, o_w)
+    if b_w > 1:
+        y, shape = view(nd.transpose(y, axes=(0, 2, 3, 1)), (q_h, q_w, b_h, b_w)), (q_h, b_h, q_w, b_w)
     if e_h or e_w:
         z = view(nd.transpose(y, axes=(0, 2, 1, 3)), (t + e_h, o_w + e_w))
         nd.slice(z, begin=(0, 0), end=(t, o_w), out=rows(Y, top, bottom))
