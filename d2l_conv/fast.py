@@ -102,6 +102,8 @@ _slice_assign_scalar = nd._internal._slice_assign_scalar
 
 __all__ = ['corr2d_fast', 'convolve2d']
 
+_BANDS = 8                    # bands of X's rows on the band path: the channels of one depthwise Convolution
+_BANDS_MAX_TAPS = 121         # (oneDNN runs 8 or 16 fast, 7, 12 or 15 5-10x slower), for kernels up to 11x11
 _SMALL_TAPS = 9               # kernels of up to 9 taps (3x3) take blocks of _TALL_BLOCK = (8, 1), larger
 _TALL_BLOCK = (8, 1)          # ones _SQUARE_BLOCK: (b_h, b_w) output rows and columns per block, b_h b_w
 _SQUARE_BLOCK = (4, 4)        # filters (see _block_shape)
@@ -111,7 +113,7 @@ _DIRECT_MAX_PIXELS = 1 << 16  # ... on outputs up to this size (256x256) take th
 _FFT_MIN_TAPS = 400           # kernels of 20x20 taps and more take the FFT path (with scipy)
 _DK_CHUNK = 1 << 20           # elements of dY per chunk of the kernel gradient's dot products in MXNet ...
 _DK_HOST_CHUNK = 1 << 18      # ... and in numpy
-_METHODS = (None, 'direct', 'blocks', 'fft')
+_METHODS = (None, 'direct', 'bands', 'blocks', 'fft')
 _CPU = mx.cpu()               # the context of arrays that MXNet reads in place from numpy (nd.from_numpy)
 
 
@@ -185,17 +187,22 @@ def convolve2d(X, K, _method=None):
 def _checked(method):
     """``_method``, the private keyword with which tests pick a path (as scipy's ``method=``), if valid."""
     if method not in _METHODS or (method == 'fft' and _scipy_fft() is None):
-        raise ValueError("_method must be None, 'direct', 'blocks' or 'fft' (with scipy), got %r" % (method,))
+        raise ValueError("_method must be None, 'direct', 'bands', 'blocks' or 'fft' (with scipy), got %r"
+                         % (method,))
     return method
 
 
-def _plan(o_h, o_w, k_h, k_w):
-    """The path for an output of (o_h, o_w) and a (k_h, k_w) kernel: 'direct', 'blocks' or 'fft'."""
+def _plan(o_h, o_w, k_h, k_w, dtype=np.float32):
+    """The path for an output of (o_h, o_w), a (k_h, k_w) kernel and a dtype: 'direct', 'bands', 'blocks'
+    or 'fft'. Bands are for float32 only: oneDNN has no float64 convolution, and MXNet's own grouped one
+    runs 2-6x slower than the blocks here."""
     if _fft_for(k_h, k_w):
         return 'fft'
     b_h, b_w = _block_shape(k_h, k_w)
     if o_h < 2 * b_h or o_w < 2 * b_w or (k_h * k_w <= _DIRECT_MAX_TAPS and o_h * o_w <= _DIRECT_MAX_PIXELS):
         return 'direct'
+    if k_h * k_w <= _BANDS_MAX_TAPS and o_h >= _band_min_rows(k_h) and dtype == np.float32:
+        return 'bands'
     return 'blocks'
 
 
@@ -232,7 +239,10 @@ def _corr2d(X, K, method=None, check_finite=True, full=False, out=None):
         return nd.broadcast_mul(X, K, out=out)
     p_h, p_w = (k_h - 1, k_w - 1) if full else (0, 0)
     o_h, o_w = n_h + 2 * p_h - k_h + 1, n_w + 2 * p_w - k_w + 1
-    path = method or _plan(o_h, o_w, k_h, k_w)
+    path = method or _plan(o_h, o_w, k_h, k_w, X.dtype)
+    if path == 'bands' and o_h < _band_min_rows(k_h):
+        raise ValueError("_method='bands' needs an output of at least %d rows with a kernel of %d rows, got %d"
+                         % (_band_min_rows(k_h), k_h, o_h))
     if path == 'direct':  # out as a view: the result of a copy would stay in oneDNN's blocked layout
         y = nd.Convolution(data=view(X, (1, 1, n_h, n_w)), weight=view(K, (1, 1, k_h, k_w)),
                            kernel=(k_h, k_w), pad=(p_h, p_w), num_filter=1, no_bias=True,
@@ -243,8 +253,9 @@ def _corr2d(X, K, method=None, check_finite=True, full=False, out=None):
         # channel, a stride): this custom operator gives the gradients by two
         # more correlations (see _Corr2dOp).
         return nd.Custom(_plain(X), _plain(K), op_type=_CORR2D_OP, method=str(method))
-    Y = _blocks(X, K, (p_h, p_w), out) if path == 'blocks' else _fft_corr(X, K, (p_h, p_w), out)
-    if not check_finite or _finite(Y):
+    compute = {'bands': _bands, 'blocks': _blocks, 'fft': _fft_corr}[path]
+    Y = compute(X, K, (p_h, p_w), out)
+    if not check_finite or (path == 'bands' and k_h % 2) or _finite(Y):  # odd bands: no structural zeros
         return Y
     # X or K is not all finite (or a sum overflowed): redo it exactly.
     Y = _corr2d_nonfinite(_padded(X, (p_h, p_h), (p_w, p_w)) if full else X, K, (p_h, p_w))
@@ -399,6 +410,79 @@ def _kernel_grad(X, dY, k_h, k_w):
         return nd.concat(*taps, dim=0).reshape((-1, k_h * k_w)).sum(axis=0).reshape((k_h, k_w))
     dK = np.array(taps, x.dtype).reshape((-1, k_h * k_w)).sum(axis=0).reshape((k_h, k_w))
     return nd.from_numpy(dK, zero_copy=True)
+
+
+def _bands(X, K, pad=(0, 0), out=None):
+    """corr2d of X, padded by ``pad`` zeros on every side, with K, on the band path (outside recording).
+
+    With (o_h, o_w) the output's shape and S = o_h // ``_BANDS``, X's first
+    ``_BANDS`` S rows, as ``_BANDS`` bands of S rows, are the channels of one
+    depthwise ``Convolution`` (``num_group``) with K, each band padded by
+    p = k_h // 2 zero rows above and below (and K by a zero row below if k_h
+    is even): band c gives Y's rows c S - p to (c + 1) S - p - 1, written into
+    Z, which is Y with p more rows on top. Rows whose windows reach into a
+    band's padding (2p about each band's edge) and the rows below the last
+    band (r - 2p, fewer than ``_BANDS``) are recomputed by a second depthwise
+    Convolution: group c (c = 1 .. ``_BANDS``) is Y's rows c S - 2p to
+    c S - 2p + r - 1, from r + k_h - 1 rows of X taken (``_band_index``) at
+    row c S - 2p, written over Z's. Y is Z's rows p to p + o_h - 1 (a view),
+    or copied into ``out``.
+
+    Only the padding and an even kernel's zero row are structural zeros, and
+    every padded row is recomputed: for an odd k_h, Y holds NaN and +-Inf
+    exactly where the products put them, with no check.
+    """
+    if pad != (0, 0):
+        X = _padded(X, (pad[0], pad[0]), (pad[1], pad[1]))
+    (n_h, n_w), (k_h, k_w), C = X.shape, K.shape, _BANDS
+    o_h, o_w = n_h - k_h + 1, n_w - k_w + 1
+    p, S = k_h // 2, o_h // C
+    r, k = o_h - C * S + 2 * p, 2 * p + 1          # rows per recomputed group; the padded kernel's rows
+    Z = nd.empty((max(p + o_h, (C + 1) * S - p), o_w), ctx=X.context, dtype=X.dtype)  # room for C groups
+    W = _band_filters(K, k)
+    nd.Convolution(data=view(rows(X, 0, C * S), (1, C, S, n_w)), weight=W, kernel=(k, k_w), pad=(p, 0),
+                   num_filter=C, num_group=C, no_bias=True,
+                   out=view(rows(Z, 0, C * S), (1, C, S, o_w)))         # out: in plain rows, not oneDNN's blocks
+    if r:  # (none only for a one-row kernel on whole bands)
+        groups = nd.take(X, _band_index(S, p, r + k_h - 1, X.context), axis=0)  # (C (r + k_h - 1), n_w)
+        P = nd.empty((C, r, o_w), ctx=X.context, dtype=X.dtype)
+        nd.Convolution(data=view(groups, (1, C, r + k_h - 1, n_w)), weight=W if k == k_h else _band_filters(K, k_h),
+                       kernel=(k_h, k_w), num_filter=C, num_group=C, no_bias=True, out=view(P, (1, C, r, o_w)))
+        Z_groups = view(rows(Z, S - p, (C + 1) * S - p), (C, S, o_w))
+        _slice_assign(Z_groups, P, begin=(0, 0, 0), end=(C, r, o_w), out=Z_groups)
+    Y = rows(Z, p, p + o_h)
+    return Y if out is None else Y.copyto(out)
+
+
+def _band_min_rows(k_h):
+    """The fewest output rows the band path takes with a kernel of k_h rows: bands at least as tall as a
+    recomputed group can be (2 (k_h // 2) + ``_BANDS`` - 1 rows), so that no two groups overlap."""
+    return _BANDS * (2 * (k_h // 2) + _BANDS - 1)
+
+
+@functools.lru_cache(maxsize=64)
+def _band_index(S, p, h, ctx):
+    """The rows of X that the band path's recomputed groups read: h rows from row c S - 2p, for c = 1 ..
+    ``_BANDS``, as an int32 array on ctx; made once per shape and never written (any thread may read it)."""
+    starts = np.arange(1, _BANDS + 1) * S - 2 * p
+    return nd.array((starts[:, None] + np.arange(h)).reshape(-1), ctx=ctx, dtype='int32')
+
+
+def _band_filters(K, k):
+    """``_BANDS`` copies of K, each with k - k_h zero rows below: (``_BANDS``, 1, k, k_w), made per call.
+
+    On a CPU numpy places them, reading K in place (a DLPack view), and MXNet
+    reads the result in place; elsewhere MXNet's padding and a broadcast.
+    """
+    k_h, k_w = K.shape
+    kk = host_view(K) if K.context == _CPU else None
+    if kk is not None:
+        W = np.zeros((_BANDS, 1, k, k_w), kk.dtype)
+        W[:, 0, :k_h] = kk
+        return nd.from_numpy(W, zero_copy=True)
+    if k > k_h:
+        K = _padded(K, (0, k - k_h), (0, 0))
+    return nd.broadcast_to(view(K, (1, 1, k, k_w)), (_BANDS, 1, k, k_w))
 
 
 def _blocks(X, K, pad=(0, 0), out=None):

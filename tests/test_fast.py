@@ -1,6 +1,6 @@
 """corr2d_fast, convolve2d and corr2d_matmul against scipy.signal, numpy and nd.Convolution.
 
-Each path of corr2d_fast (1x1, direct, blocks, FFT; see d2l_conv/fast.py) is
+Each path of corr2d_fast (1x1, direct, bands, blocks, FFT; see d2l_conv/fast.py) is
 checked, also on small shapes, by the private ``_method=`` keyword that picks one.
 """
 import os
@@ -65,6 +65,35 @@ def test_blocks_with_and_without_host_views(monkeypatch, shape, kshape, views):
     np.testing.assert_allclose(Y.asnumpy(), scipy.signal.correlate2d(X, K, mode='valid'), **tol)
     np.testing.assert_allclose(Kn.grad.asnumpy(), scipy.signal.correlate2d(X, dY, mode='valid'), **tol)
     np.testing.assert_allclose(Xn.grad.asnumpy(), scipy.signal.convolve2d(dY, K, mode='full'), **tol)
+
+
+@pytest.mark.parametrize('kshape, extra, views', [
+    ((3, 3), 0, True), ((3, 3), 7, False), ((4, 3), 5, True), ((4, 3), 2, False), ((1, 4), 0, True),
+    ((6, 5), 3, True),  # the fewest rows the bands take, plus extra: groups of 2 (k_h // 2) to that + 7 rows
+])
+def test_bands_with_and_without_host_views(monkeypatch, kshape, extra, views):
+    """Bands, dX and dK, odd and even kernels (an even one gets a zero row), with the filters placed by numpy
+    (a CPU) or by MXNet (a GPU)."""
+    if not views:
+        monkeypatch.setattr(fast, 'host_view', lambda A: None)
+    shape = (fast._band_min_rows(kshape[0]) + kshape[0] - 1 + extra, 23)
+    rng = np.random.default_rng(sum(shape + kshape))
+    X, K = rng.standard_normal(shape), rng.standard_normal(kshape)
+    dY = rng.standard_normal((shape[0] - kshape[0] + 1, shape[1] - kshape[1] + 1))
+    dX, dK = _grads(lambda X, K: corr2d_fast(X, K, _method='bands'), X, K, dY)
+    tol = dict(rtol=1e-10, atol=1e-10)  # float64
+    np.testing.assert_allclose(corr2d_fast(nd.array(X, dtype='float64'), nd.array(K, dtype='float64'),
+                                           _method='bands').asnumpy(),
+                               scipy.signal.correlate2d(X, K, mode='valid'), **tol)
+    np.testing.assert_allclose(dK, scipy.signal.correlate2d(X, dY, mode='valid'), **tol)
+    np.testing.assert_allclose(dX, scipy.signal.convolve2d(dY, K, mode='full'), **tol)
+
+
+def test_bands_refuse_an_image_too_short():
+    n = fast._band_min_rows(3)
+    corr2d_fast(nd.ones((n + 2, 9)), nd.ones((3, 3)), _method='bands')
+    with pytest.raises(ValueError, match=r"_method='bands' needs an output of at least %d rows .* got %d" % (n, n - 1)):
+        corr2d_fast(nd.ones((n + 1, 9)), nd.ones((3, 3)), _method='bands')
 
 
 @pytest.mark.slow  # 60 random shapes, with gradients
@@ -154,11 +183,14 @@ def _special(case, X, K):
         K[2, 0], X[10, 10], X[12, 30] = np.inf, -np.inf, np.inf
     elif case == 'nan in the last pixel':  # in one window only: blocks left over, or padded to whole blocks
         X[-1, -1] = np.nan
+    elif case == 'nan and inf about band edges':  # 200 rows, 3x3: bands of 24 rows, groups from rows 22 and 46
+        for i, row in enumerate([r for r in (21, 22, 23, 24, 25, 46, 47, 48, 49) if r < len(X)] + [len(X) - 2]):
+            X[row, 5 * i % X.shape[1]] = (np.nan, np.inf, -np.inf)[i % 3]
     return X, K
 
 
 SPECIAL = ['nan in X', '+inf and -inf in X', 'inf in X, a zero in K', 'inf in K', '-inf and nan in K',
-           'inf in K and X', 'nan in the last pixel']
+           'inf in K and X', 'nan in the last pixel', 'nan and inf about band edges']
 
 
 def assert_special_values_equal(Y, ref):
@@ -172,8 +204,9 @@ def assert_special_values_equal(Y, ref):
 
 @pytest.mark.parametrize('case', SPECIAL)
 @pytest.mark.parametrize('shape, kshape, method', [
-    ((200, 203), (3, 3), None), ((200, 203), (3, 3), 'fft'),  # the natural path (blocks of 8 x 1, 6 rows left
-    ((26, 33), (3, 3), 'blocks'), ((43, 38), (5, 5), 'blocks'),  # over); 8 x 1, none; 4 x 4, padded
+    ((200, 203), (3, 3), None), ((200, 203), (3, 3), 'fft'),  # the natural path (bands: no check)
+    ((95, 47), (4, 3), 'bands'),  # bands of an even kernel: its zero row, then the check
+    ((26, 33), (3, 3), 'blocks'), ((43, 38), (5, 5), 'blocks'),  # 8 x 1, none left over; 4 x 4, padded
 ])
 def test_nan_and_inf_where_scipy_puts_them(case, method, shape, kshape):
     rng = np.random.default_rng(7)
@@ -247,7 +280,7 @@ def test_two_live_graphs(shape, method):
 
 @pytest.mark.slow  # four threads training on block-sized images
 def test_training_in_threads():
-    """Four threads train the chapter's Conv2D with corr2d_fast at once (block path), X's gradient too."""
+    """Four threads train the chapter's Conv2D with corr2d_fast at once (band path), X's gradient too."""
     true_K = nd.array([[1, -1, 0.5], [0, 2, 1], [1, 1, -1]])
     results = {}
 
@@ -268,7 +301,7 @@ def test_training_in_threads():
         except Exception as e:  # noqa: BLE001 - reported below
             results[seed] = e
 
-    assert fast._plan(198, 338, 3, 3) == 'blocks'
+    assert fast._plan(198, 338, 3, 3) == 'bands'
     threads = [threading.Thread(target=train, args=(seed,), daemon=True) for seed in range(4)]
     for t in threads:
         t.start()
@@ -292,7 +325,7 @@ def test_memory_bounded_over_distinct_shapes():
     rng = np.random.default_rng(11)
     K3, K5 = nd.array(rng.standard_normal((3, 3))), nd.array(rng.standard_normal((5, 5)))
     shapes = [(300 + 7 * i, 310 + 5 * i) for i in range(60)]
-    assert fast._plan(298, 308, 3, 3) == 'blocks'
+    assert fast._plan(298, 308, 3, 3) == 'bands' and fast._plan(298, 308, 5, 5) == 'bands'
 
     def grow(f):
         before = _rss_mb()
@@ -394,7 +427,7 @@ def test_output_dtype_and_integer_inputs():
                                   scipy.signal.correlate2d(big.asnumpy(), [[1, 2, 3]], mode='valid'))
 
 
-@pytest.mark.parametrize('kshape', [(5, 5), (21, 21)])  # blocks, FFT
+@pytest.mark.parametrize('kshape', [(5, 5), (13, 13), (21, 21)])  # bands, blocks, FFT
 def test_same_inputs_same_bits(kshape):
     rng = np.random.default_rng(3)
     X, K = nd.array(rng.standard_normal((300, 333))), nd.array(rng.standard_normal(kshape))
@@ -509,11 +542,12 @@ def test_fresh_kernel_shapes_with_backward_and_two_threads():
     assert (res.returncode, res.stdout) == (0, 'clean\n'), res.stderr[-2000:]
 
 
-@pytest.mark.parametrize('shape, kshape, method', [((300, 333), (3, 3), None), ((40, 50), (3, 3), None),
-                                                   ((64, 70), (5, 4), 'blocks'), ((6, 8), (1, 2), None)])
+@pytest.mark.parametrize('shape, kshape, method', [((300, 333), (3, 3), None), ((300, 333), (4, 3), None),
+                                                   ((40, 50), (3, 3), None), ((64, 70), (5, 4), 'blocks'),
+                                                   ((6, 8), (1, 2), None)])  # bands, odd and even; direct
 def test_no_image_sized_host_copies(monkeypatch, shape, kshape, method):
-    """On the direct and block paths, forward and backward, at most one scalar (the NaN/Inf check) leaves
-    MXNet per correlation: no copy of X, Y or the gradients to the host, nor back."""
+    """On the direct, band and block paths, forward and backward, at most one scalar (the NaN/Inf check)
+    leaves MXNet per correlation: no copy of X, Y or the gradients to the host, nor back."""
     rng = np.random.default_rng(14)
     X, K = nd.array(rng.standard_normal(shape)), nd.array(rng.standard_normal(kshape))
     X.attach_grad()
@@ -534,7 +568,7 @@ def test_no_image_sized_host_copies(monkeypatch, shape, kshape, method):
     step()
     monkeypatch.undo()
     assert all(size == 1 for _, size in copies), copies
-    assert len(copies) <= 4  # Y, the recorded forward, dX and dK: one check each, on the block path only
+    assert len(copies) <= 4  # Y, the recorded forward, dX and dK: one check each (none for odd bands)
     np.testing.assert_allclose(K.grad.asnumpy(), scipy.signal.correlate2d(
         X.asnumpy(), corr2d_fast(X, K).asnumpy(), mode='valid'), rtol=1e-4, atol=1e-2)
 
@@ -574,7 +608,7 @@ def test_cpu_pinned_in_cpu_pinned_out(name, shape):
 
 
 def test_unknown_method_is_refused():
-    with pytest.raises(ValueError, match=r"_method must be None, 'direct', 'blocks' or 'fft'.*got 'loop'"):
+    with pytest.raises(ValueError, match=r"_method must be None, 'direct', 'bands', 'blocks' or 'fft'.*got 'loop'"):
         corr2d_fast(nd.ones((6, 8)), edge_kernel(), _method='loop')
 
 
