@@ -25,6 +25,17 @@ Paths, with (o_h, o_w) the output's shape:
   largest ``|X| * sum|K|`` in the image rather than each window's (float64
   is 3-4x slower here, so float32 stays float32). Without scipy these kernels
   take the blocks.
+* **Bands**, for float32 kernels of up to ``_BANDS_MAX_TAPS`` (11x11) taps
+  on outputs of at least ``_band_min_rows`` rows (72 for 3x3): X's rows, cut
+  into ``_BANDS`` (8) bands, are the channels of one depthwise
+  ``Convolution`` (``num_group``), which oneDNN runs near the memory's speed
+  with no structural zeros (1024x1024: 3x3 in 1.6 ms, 7x7 in 3.5 ms, against
+  7 and 540 ms for one channel). Each band is padded by zeros, so the rows
+  about each band's edge are recomputed from X by a second, small depthwise
+  ``Convolution`` and written over (``_bands``). oneDNN runs 8 or 16
+  channels this way but 7, 12 or 15 channels 5-10x slower, and float64 has
+  no oneDNN convolution (MXNet's own grouped one is 2-6x slower than the
+  blocks). Larger kernels measured no faster than the blocks.
 * **Blocks**, everything else. Y is cut into blocks of (b_h, b_w) outputs
   (``_block_shape``: 8 x 1 for kernels of up to 9 taps, else 4 x 4), and one
   strided ``Convolution`` with b_h b_w filters computes all blocks at once:
@@ -49,27 +60,33 @@ Paths, with (o_h, o_w) the output's shape:
   fresh 16 MB numpy array costs ~9 ms of page faults on this machine, each
   call), and no buffer outlives a call.
 
-The private keyword ``_method='direct' | 'blocks' | 'fft'`` forces a path (as
-scipy's ``method=``), for tests; on outputs smaller than two blocks, forced
-blocks are at most half the output in each direction.
+The private keyword ``_method='direct' | 'bands' | 'blocks' | 'fft'`` forces a
+path (as scipy's ``method=``), for tests; on outputs smaller than two blocks,
+forced blocks are at most half the output in each direction, and forced bands
+refuse outputs shorter than ``_band_min_rows``.
 
 NaN and Inf. The bank's zeros multiply pixels beside each window, and
 ``0 * nan`` is NaN: one NaN would spread to every output of its blocks (and
-to all of them through an FFT). So the block and FFT paths check their
-result Y, which copies no image out of MXNet: every entry of X and K meets
-some filter entry, zero or not, so a NaN or Inf in X or K leaves some
+to all of them through an FFT), or, through an even kernel's zero row, to
+the outputs of the band path above it. So the block and FFT paths, and the
+band path for kernels of an even number of rows, check their result Y,
+which copies no image out of MXNet: every entry of X and K meets some
+filter entry, zero or not, so a NaN or Inf in X or K leaves some
 non-finite entry in Y. On a CPU numpy reads Y in place (a DLPack view), row
 sums by one matrix-vector product; elsewhere the same product in MXNet, and
 only a row of sums reaches the host. When Y is not all finite (or a sum
 overflows), the path correlates X and K with the non-finite entries set to 0
 and adds NaN, +Inf or -Inf where some product ``X[i+a, j+b] K[a, b]`` is NaN,
 +Inf or -Inf, from correlations of 0/1 masks (``_corr2d_nonfinite``, MXNet
-operators only): scipy's values, exactly. The direct path has no structural
-zeros and needs no check.
+operators only): scipy's values, exactly. The direct path, and the band
+path for kernels of an odd number of rows, have no structural zeros that
+reach Y (the bands' padding only reaches rows that are recomputed) and need
+no check.
 
 Gradients. Under ``autograd.record()`` the direct path is recorded as it is.
-The block and FFT paths run as a custom operator (``_Corr2dOp``), because
-Convolution's own backward for one input channel and a stride is slow:
+The band, block and FFT paths run as a custom operator (``_Corr2dOp``): their
+results are put together from pieces, and the blocks' Convolution (one input
+channel, a stride) has a slow backward. It computes
 ``dX = corr2d(dY padded by k - 1, K flipped)`` by the same paths, and
 ``dK[a, b] = sum(X[a:a+o_h, b:b+o_w] * dY)`` as ``k_h k_w`` dot products of
 flat views (``_kernel_grad``), or by FFT, each checked as above. Padding is
@@ -227,9 +244,10 @@ def _block_shape(k_h, k_w, o_h=None, o_w=None):
 def _corr2d(X, K, method=None, check_finite=True, full=False, out=None):
     """corr2d of float X and K (legacy NDArrays) by ``method``, or by the path ``_plan`` picks.
 
-    With ``check_finite``, a block or FFT result that is not all finite
-    is computed again by ``_corr2d_nonfinite`` (X or K held NaN or Inf, or a
-    sum overflowed); without, it is returned as it is (for input known to be
+    With ``check_finite``, a block, FFT or even-kernel band result that is
+    not all finite is computed again by ``_corr2d_nonfinite`` (X or K held
+    NaN or Inf, or a sum overflowed); without, it is returned as it is (for
+    input known to be
     finite). ``full`` pads X with k - 1 zeros on every side (for the gradient
     in X), and ``out`` receives the result (the custom operator's outputs;
     under recording the result is a new array and ``out`` is not used).
@@ -321,7 +339,7 @@ atexit.register(nd.waitall)
 
 
 class _Corr2dOp(mx.operator.CustomOp):
-    """corr2d on the block or FFT path (or a forced ``method``), with its gradients as correlations.
+    """corr2d on the band, block or FFT path (or a forced ``method``), with its gradients as correlations.
 
     With Y = corr2d(X, K) and the loss's gradient dY (o_h, o_w):
     dX = corr2d(dY padded by (k_h - 1, k_w - 1) zeros on every side, K flipped),
