@@ -247,10 +247,10 @@ def _corr2d(X, K, method=None, check_finite=True, full=False, out=None):
     With ``check_finite``, a block, FFT or even-kernel band result that is
     not all finite is computed again by ``_corr2d_nonfinite`` (X or K held
     NaN or Inf, or a sum overflowed); without, it is returned as it is (for
-    input known to be
-    finite). ``full`` pads X with k - 1 zeros on every side (for the gradient
-    in X), and ``out`` receives the result (the custom operator's outputs;
-    under recording the result is a new array and ``out`` is not used).
+    input known to be finite). ``full`` pads X with k - 1 zeros on every
+    side (for the gradient in X), and ``out`` receives the result (the custom
+    operator's outputs; under recording the result is a new array and
+    ``out`` is not used).
     """
     (n_h, n_w), (k_h, k_w) = X.shape, K.shape
     if k_h * k_w == 1:
