@@ -89,6 +89,23 @@ def test_bands_with_and_without_host_views(monkeypatch, kshape, extra, views):
     np.testing.assert_allclose(dX, scipy.signal.convolve2d(dY, K, mode='full'), **tol)
 
 
+@pytest.mark.slow  # 30 random shapes, with gradients
+@settings(max_examples=30, deadline=None)
+@given(st.integers(1, 11), st.integers(1, 11), st.integers(0, 40), st.integers(0, 30), st.integers(0, 2 ** 32 - 1))
+def test_bands_against_scipy(k_h, k_w, extra_rows, extra_cols, seed):
+    """Forward and both gradients on the band path, from the fewest rows it takes up, in float64."""
+    rng = np.random.default_rng(seed)
+    shape = (fast._band_min_rows(k_h) + k_h - 1 + extra_rows, k_w + extra_cols)
+    X, K = rng.standard_normal(shape), rng.standard_normal((k_h, k_w))
+    dY = rng.standard_normal((shape[0] - k_h + 1, shape[1] - k_w + 1))
+    Y = corr2d_fast(nd.array(X, dtype='float64'), nd.array(K, dtype='float64'), _method='bands').asnumpy()
+    dX, dK = _grads(lambda X, K: corr2d_fast(X, K, _method='bands'), X, K, dY)
+    tol = dict(rtol=1e-10, atol=1e-10)  # float64
+    np.testing.assert_allclose(Y, scipy.signal.correlate2d(X, K, mode='valid'), **tol)
+    np.testing.assert_allclose(dK, scipy.signal.correlate2d(X, dY, mode='valid'), **tol)
+    np.testing.assert_allclose(dX, scipy.signal.convolve2d(dY, K, mode='full'), **tol)
+
+
 def test_bands_refuse_an_image_too_short():
     n = fast._band_min_rows(3)
     corr2d_fast(nd.ones((n + 2, 9)), nd.ones((3, 3)), _method='bands')
