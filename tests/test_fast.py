@@ -515,6 +515,26 @@ def test_gradients_with_nan_and_inf_inputs_match_scipy(shape, kshape, where):
         np.testing.assert_allclose(got[finite], ref[finite], rtol=1e-9, atol=1e-9)
 
 
+@pytest.mark.parametrize('dtype, method', [('float32', None), ('float64', 'bands')])
+def test_band_path_gradient_in_x_with_inf_in_k(dtype, method):
+    """Review of the band path: dX is a correlation of dY padded by k - 1 zeros, and with an odd kernel the band
+    path skipped the NaN/Inf check: with Inf in K, 0 * inf put NaN on dX's border, where the shifted sums (and
+    the block path) have +-Inf."""
+    shape, kshape = (300, 333), (3, 3)
+    assert fast._plan(shape[0], shape[1], *kshape) == 'bands'  # dX is X's shape
+    rng = np.random.default_rng(18)
+    X, K = rng.standard_normal(shape).astype(dtype), rng.standard_normal(kshape).astype(dtype)
+    K[1, 1] = np.inf
+    dY = rng.standard_normal((shape[0] - kshape[0] + 1, shape[1] - kshape[1] + 1)).astype(dtype)
+    dX, dK = _grads(lambda X, K: corr2d_fast(X, K, _method=method), X, K, dY)
+    ref_dX = np.zeros(shape)
+    with np.errstate(invalid='ignore'):
+        for (a, b), k in np.ndenumerate(K.astype(np.float64)):
+            ref_dX[a:a + dY.shape[0], b:b + dY.shape[1]] += dY * k
+    assert_special_values_equal(dX, ref_dX)
+    assert_special_values_equal(dK, scipy.signal.correlate2d(X, dY, 'valid'))
+
+
 def test_sparse_arrays_are_refused():
     X = nd.ones((6, 8)).tostype('csr')
     with pytest.raises(TypeError, match=r"X is a csr sparse array; convert it with X.tostype\('default'\)"):
