@@ -81,7 +81,8 @@ and adds NaN, +Inf or -Inf where some product ``X[i+a, j+b] K[a, b]`` is NaN,
 operators only): scipy's values, exactly. The direct path, and the band
 path for kernels of an odd number of rows, have no structural zeros that
 reach Y (the bands' padding only reaches rows that are recomputed) and need
-no check.
+no check; but the band path for the gradient in X (dY padded by k - 1
+zeros, which are products with K there) is checked like the blocks.
 
 Gradients. Under ``autograd.record()`` the direct path is recorded as it is.
 The band, block and FFT paths run as a custom operator (``_Corr2dOp``): their
@@ -244,8 +245,8 @@ def _block_shape(k_h, k_w, o_h=None, o_w=None):
 def _corr2d(X, K, method=None, check_finite=True, full=False, out=None):
     """corr2d of float X and K (legacy NDArrays) by ``method``, or by the path ``_plan`` picks.
 
-    With ``check_finite``, a block, FFT or even-kernel band result that is
-    not all finite is computed again by ``_corr2d_nonfinite`` (X or K held
+    With ``check_finite``, a block, FFT, even-kernel band or ``full`` band
+    result that is not all finite is computed again by ``_corr2d_nonfinite`` (X or K held
     NaN or Inf, or a sum overflowed); without, it is returned as it is (for
     input known to be finite). ``full`` pads X with k - 1 zeros on every
     side (for the gradient in X), and ``out`` receives the result (the custom
@@ -273,7 +274,8 @@ def _corr2d(X, K, method=None, check_finite=True, full=False, out=None):
         return nd.Custom(_plain(X), _plain(K), op_type=_CORR2D_OP, method=str(method))
     compute = {'bands': _bands, 'blocks': _blocks, 'fft': _fft_corr}[path]
     Y = compute(X, K, (p_h, p_w), out)
-    if not check_finite or (path == 'bands' and k_h % 2) or _finite(Y):  # odd bands: no structural zeros
+    # Odd bands without full: no structural zeros reach Y. With full, dY's padding does (0 * inf in K).
+    if not check_finite or (path == 'bands' and k_h % 2 and not full) or _finite(Y):
         return Y
     # X or K is not all finite (or a sum overflowed): redo it exactly.
     Y = _corr2d_nonfinite(_padded(X, (p_h, p_h), (p_w, p_w)) if full else X, K, (p_h, p_w))
