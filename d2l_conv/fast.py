@@ -246,9 +246,9 @@ def _corr2d(X, K, method=None, check_finite=True, full=False, out=None):
     """corr2d of float X and K (legacy NDArrays) by ``method``, or by the path ``_plan`` picks.
 
     With ``check_finite``, a block, FFT, even-kernel band or ``full`` band
-    result that is not all finite is computed again by ``_corr2d_nonfinite`` (X or K held
-    NaN or Inf, or a sum overflowed); without, it is returned as it is (for
-    input known to be finite). ``full`` pads X with k - 1 zeros on every
+    result that is not all finite is computed again by ``_corr2d_nonfinite``
+    (X or K held NaN or Inf, or a sum overflowed); without, it is returned as
+    it is (for input known to be finite). ``full`` pads X with k - 1 zeros on every
     side (for the gradient in X), and ``out`` receives the result (the custom
     operator's outputs; under recording the result is a new array and
     ``out`` is not used).
@@ -445,8 +445,9 @@ def _bands(X, K, pad=(0, 0), out=None):
     band (r - 2p, fewer than ``_BANDS``) are recomputed by a second depthwise
     Convolution: group c (c = 1 .. ``_BANDS``) is Y's rows c S - 2p to
     c S - 2p + r - 1, from r + k_h - 1 rows of X taken (``_band_index``) at
-    row c S - 2p, written over Z's. Y is Z's rows p to p + o_h - 1 (a view),
-    or copied into ``out``.
+    row c S - 2p, written over Z's. Y is Z's rows p to p + o_h - 1 (a view
+    that keeps Z's S - r + p rows below it, never written, alive: at most an
+    eighth of Y), or copied into ``out``.
 
     Only the padding and an even kernel's zero row are structural zeros, and
     every padded row is recomputed: for an odd k_h, Y holds NaN and +-Inf
@@ -458,7 +459,7 @@ def _bands(X, K, pad=(0, 0), out=None):
     o_h, o_w = n_h - k_h + 1, n_w - k_w + 1
     p, S = k_h // 2, o_h // C
     r, k = o_h - C * S + 2 * p, 2 * p + 1          # rows per recomputed group; the padded kernel's rows
-    Z = nd.empty((max(p + o_h, (C + 1) * S - p), o_w), ctx=X.context, dtype=X.dtype)  # room for C groups
+    Z = nd.empty(((C + 1) * S - p, o_w), ctx=X.context, dtype=X.dtype)  # Y (p + o_h rows) and room for C groups
     W = _band_filters(K, k)
     nd.Convolution(data=view(rows(X, 0, C * S), (1, C, S, n_w)), weight=W, kernel=(k, k_w), pad=(p, 0),
                    num_filter=C, num_group=C, no_bias=True,
