@@ -82,7 +82,8 @@ operators only): scipy's values, exactly. The direct path, and the band
 path for kernels of an odd number of rows, have no structural zeros that
 reach Y (the bands' padding only reaches rows that are recomputed) and need
 no check; but the band path for the gradient in X (dY padded by k - 1
-zeros, which are products with K there) is checked like the blocks.
+zeros, which are products with K there) is checked like the blocks when K
+holds NaN or Inf.
 
 Gradients. Under ``autograd.record()`` the direct path is recorded as it is.
 The band, block and FFT paths run as a custom operator (``_Corr2dOp``): their
@@ -245,10 +246,11 @@ def _block_shape(k_h, k_w, o_h=None, o_w=None):
 def _corr2d(X, K, method=None, check_finite=True, full=False, out=None):
     """corr2d of float X and K (legacy NDArrays) by ``method``, or by the path ``_plan`` picks.
 
-    With ``check_finite``, a block, FFT, even-kernel band or ``full`` band
-    result that is not all finite is computed again by ``_corr2d_nonfinite``
-    (X or K held NaN or Inf, or a sum overflowed); without, it is returned as
-    it is (for input known to be finite). ``full`` pads X with k - 1 zeros on every
+    With ``check_finite``, a block, FFT or even-kernel band result that is
+    not all finite, and a ``full`` band result for a K with NaN or Inf, is
+    computed again by ``_corr2d_nonfinite`` (X or K held NaN or Inf, or a sum
+    overflowed); without, it is returned as it is (for input known to be
+    finite). ``full`` pads X with k - 1 zeros on every
     side (for the gradient in X), and ``out`` receives the result (the custom
     operator's outputs; under recording the result is a new array and
     ``out`` is not used).
@@ -274,10 +276,28 @@ def _corr2d(X, K, method=None, check_finite=True, full=False, out=None):
         return nd.Custom(_plain(X), _plain(K), op_type=_CORR2D_OP, method=str(method))
     compute = {'bands': _bands, 'blocks': _blocks, 'fft': _fft_corr}[path]
     Y = compute(X, K, (p_h, p_w), out)
-    # Odd bands without full: no structural zeros reach Y. With full, dY's padding does (0 * inf in K).
-    if not check_finite or (path == 'bands' and k_h % 2 and not full) or _finite(Y):
+    # Odd bands put no structural zero into Y, but with full the zeros padding X do: 0 * inf in K is NaN.
+    if not check_finite or (path == 'bands' and k_h % 2 and (not full or _kernel_finite(K))):
         return Y
-    # X or K is not all finite (or a sum overflowed): redo it exactly.
+    return _exact_unless_finite(Y, X, K, full, out)
+
+
+def _kernel_finite(K):
+    """Whether the kernel K (small) holds no NaN and no Inf, read in place on a CPU; elsewhere one scalar
+    reaches the host."""
+    k = host_view(K) if K.context == _CPU else None
+    if k is not None:
+        return bool(np.isfinite(k).all())
+    return bool(nd.contrib.isfinite(K).min().asscalar())
+
+
+def _exact_unless_finite(Y, X, K, full=False, out=None):
+    """Y = corr2d(X, K) (``full``: of X padded by k - 1 zeros), or if Y holds NaN or Inf (X or K did, or a
+    sum overflowed), the same computed again exactly by ``_corr2d_nonfinite``, into ``out`` if given."""
+    if _finite(Y):
+        return Y
+    k_h, k_w = K.shape
+    p_h, p_w = (k_h - 1, k_w - 1) if full else (0, 0)
     Y = _corr2d_nonfinite(_padded(X, (p_h, p_h), (p_w, p_w)) if full else X, K, (p_h, p_w))
     return Y if out is None else Y.copyto(out)
 
@@ -365,10 +385,9 @@ class _Corr2dOp(mx.operator.CustomOp):
     def backward(self, req, out_grad, in_data, out_data, in_grad, aux):
         (X, K), dY = in_data, out_grad[0]
         k_h, k_w = K.shape
-        if req[0] == 'write':
-            _corr2d(dY, nd.reverse(K, axis=(0, 1)), self.method, full=True, out=in_grad[0])
-        elif req[0] != 'null':
-            self.assign(in_grad[0], req[0], _corr2d(dY, nd.reverse(K, axis=(0, 1)), self.method, full=True))
+        if req[0] != 'null':  # queued: MXNet computes dX while numpy computes dK; checked after that
+            K_flipped, out = nd.reverse(K, axis=(0, 1)), in_grad[0] if req[0] == 'write' else None
+            dX = _corr2d(dY, K_flipped, self.method, check_finite=False, full=True, out=out)
         if req[1] != 'null':
             if self.method == 'fft' or (self.method is None and _fft_for(k_h, k_w)):
                 dK = _fft_corr(X, dY)
@@ -377,6 +396,10 @@ class _Corr2dOp(mx.operator.CustomOp):
             if not np.isfinite(nd.sum(dK).asscalar()):  # flat views and FFT spread NaN and Inf: redo exactly
                 dK = _corr2d(X, dY)
             self.assign(in_grad[1], req[1], dK)
+        if req[0] != 'null':
+            dX = _exact_unless_finite(dX, dY, K_flipped, full=True, out=out)
+            if out is None:
+                self.assign(in_grad[0], req[0], dX)
 
 
 @mx.operator.register(_CORR2D_OP)
