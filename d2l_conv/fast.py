@@ -82,8 +82,7 @@ operators only): scipy's values, exactly. The direct path, and the band
 path for kernels of an odd number of rows, have no structural zeros that
 reach Y (the bands' padding only reaches rows that are recomputed) and need
 no check; but the band path for the gradient in X (dY padded by k - 1
-zeros, which are products with K there) is checked like the blocks when K
-holds NaN or Inf.
+zeros, which are products with K there) is checked like the blocks.
 
 Gradients. Under ``autograd.record()`` the direct path is recorded as it is.
 The band, block and FFT paths run as a custom operator (``_Corr2dOp``): their
@@ -246,11 +245,11 @@ def _block_shape(k_h, k_w, o_h=None, o_w=None):
 def _corr2d(X, K, method=None, check_finite=True, full=False, out=None):
     """corr2d of float X and K (legacy NDArrays) by ``method``, or by the path ``_plan`` picks.
 
-    With ``check_finite``, a block, FFT or even-kernel band result that is
-    not all finite, and a ``full`` band result for a K with NaN or Inf, is
-    computed again by ``_corr2d_nonfinite`` (X or K held NaN or Inf, or a sum
-    overflowed); without, it is returned as it is (for input known to be
-    finite). ``full`` pads X with k - 1 zeros on every
+    With ``check_finite``, a block, FFT, even-kernel band or ``full`` band
+    result that is not all finite is computed again by ``_corr2d_nonfinite``
+    (X or K held NaN or Inf, or a sum overflowed: ``_exact_unless_finite``);
+    without, it is returned as it is (for input known to be finite, or checked
+    later by the caller). ``full`` pads X with k - 1 zeros on every
     side (for the gradient in X), and ``out`` receives the result (the custom
     operator's outputs; under recording the result is a new array and
     ``out`` is not used).
@@ -277,18 +276,9 @@ def _corr2d(X, K, method=None, check_finite=True, full=False, out=None):
     compute = {'bands': _bands, 'blocks': _blocks, 'fft': _fft_corr}[path]
     Y = compute(X, K, (p_h, p_w), out)
     # Odd bands put no structural zero into Y, but with full the zeros padding X do: 0 * inf in K is NaN.
-    if not check_finite or (path == 'bands' and k_h % 2 and (not full or _kernel_finite(K))):
+    if not check_finite or (path == 'bands' and k_h % 2 and not full):
         return Y
     return _exact_unless_finite(Y, X, K, full, out)
-
-
-def _kernel_finite(K):
-    """Whether the kernel K (small) holds no NaN and no Inf, read in place on a CPU; elsewhere one scalar
-    reaches the host."""
-    k = host_view(K) if K.context == _CPU else None
-    if k is not None:
-        return bool(np.isfinite(k).all())
-    return bool(nd.contrib.isfinite(K).min().asscalar())
 
 
 def _exact_unless_finite(Y, X, K, full=False, out=None):
